@@ -1,0 +1,17 @@
+"""The ``mpsp-qual`` command line: a thin layer over the library.
+
+Each submodule adds its commands to the one group in :mod:`.base`.
+"""
+
+from __future__ import annotations
+
+from . import core, listing  # noqa: F401  (register commands)
+from .base import cli
+
+
+def main() -> None:
+    """Entry point of the ``mpsp-qual`` console script."""
+    cli(prog_name="mpsp-qual")
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,134 @@
+"""The command group, the shared options and the one place errors are translated.
+
+Commands are thin: parse, call one library function, format the result. Library
+errors (:class:`~mpsp_qual.errors.MpspQualError`) become ``Error: ...`` on stderr
+with exit status 1 here, once; usage errors stay click's (exit status 2).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ..errors import MpspQualError
+from ..export.tables import FORMATS, render, write_table
+from ..project import Project
+
+
+class State:
+    """What the group callback hands to subcommands: the project directory, opened lazily."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._project: Project | None = None
+
+    @property
+    def project(self) -> Project:
+        if self._project is None:
+            self._project = Project.open(self.directory)
+        return self._project
+
+    def close(self) -> None:
+        if self._project is not None:
+            self._project.close()
+            self._project = None
+
+
+def error_message(exc: MpspQualError) -> str:
+    problems = getattr(exc, "problems", None) or []
+    message = str(exc)
+    if len(problems) > 1:
+        message += "".join(f"\n  - {p}" for p in problems)
+    return message
+
+
+class Group(click.Group):
+    """A click group that turns library errors into one clean line and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except MpspQualError as exc:
+            raise click.ClickException(error_message(exc)) from None
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-p",
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project directory (holding project.sqlite).",
+)
+@click.version_option(package_name="mpsp-qual")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path) -> None:
+    """Code qualitative interviews against a codebook, and report on them.
+
+    \b
+    Quick start:
+      mpsp-qual -p study init --codebook codebooks/partnerships.yaml --register participants.csv
+      mpsp-qual -p study import transcripts/*.txt
+      mpsp-qual -p study autocode
+      mpsp-qual -p study prevalence
+    """
+    state = State(project_dir)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+def pass_project(f):
+    """Give the command the open Project as its first argument."""
+
+    @click.pass_obj
+    @functools.wraps(f)
+    def wrapper(state: State, *args, **kwargs):
+        return f(state.project, *args, **kwargs)
+
+    return wrapper
+
+
+def output_options(f):
+    """``--format table|csv|json`` and ``-o FILE`` for every command that prints a table."""
+    f = click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Write the table to FILE (.csv, .json or .xlsx) instead of printing it.",
+    )(f)
+    f = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="How to print the table.",
+    )(f)
+    return f
+
+
+def emit(frame: pd.DataFrame, fmt: str, output: Path | None, *, title: str | None = None) -> None:
+    """Print a table (or write it to ``output``), with an optional heading line."""
+    if output is not None:
+        write_table(frame, output, None if fmt == "table" else fmt)
+        click.echo(f"Wrote {output} ({len(frame)} rows).", err=True)
+        return
+    if title and fmt == "table":
+        click.echo(title)
+    click.echo(render(frame, fmt), nl=False)
+
+
+def warn(message: str) -> None:
+    click.echo(f"Warning: {message}", err=True)
+
+
+def progress_bar(length: int, label: str):
+    """A progress bar on stderr (quiet when stderr is not a terminal)."""
+    return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True)

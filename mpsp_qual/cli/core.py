@@ -1,0 +1,178 @@
+"""Commands that set a project up and list what is in it."""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+import click
+
+from ..project import Project, expand_paths
+from ..segment import UNITS
+from .base import State, cli, emit, output_options, pass_project, progress_bar, warn
+
+
+def expand_globs(patterns: tuple[str, ...]) -> list[Path]:
+    """Files from arguments that may be globs (for shells that do not expand them)."""
+    out: list[Path] = []
+    for pattern in patterns:
+        matches = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else []
+        if glob.has_magic(pattern) and not matches:
+            raise click.BadParameter(f"no file matches {pattern!r}", param_hint="FILES")
+        out.extend(Path(m) for m in matches or [pattern])
+    return out
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--codebook",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Codebook (.yaml, .csv, .xlsx).",
+)
+@click.option(
+    "--register",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Participants register (.csv, .xlsx).",
+)
+@click.pass_obj
+def init(
+    state: State, directory: Path | None, codebook: Path | None, register: Path | None
+) -> None:
+    """Create a project in DIRECTORY (default: the -p directory).
+
+    \b
+    Example:
+      mpsp-qual init study --codebook codebooks/partnerships.yaml --register participants.csv
+    """
+    target = directory or state.directory
+    with Project.init(target, codebook=codebook, register=register) as project:
+        n = len(project.codebook) if project.has_codebook() else 0
+        click.echo(
+            f"Project ready in {target} ({n} codes, {len(project.participants())} participants)."
+        )
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--register",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Participants register to load first.",
+)
+@click.option(
+    "--unit",
+    type=click.Choice(UNITS),
+    default="turn",
+    show_default=True,
+    help="Segment by turn or by sentence.",
+)
+@click.option("--replace", is_flag=True, help="Re-import files that changed (drops their codings).")
+@click.option(
+    "--speaker", metavar="NAME", help="Who speaks, for transcripts without speaker labels."
+)
+@pass_project
+def import_(project: Project, files: tuple[str, ...], register, unit, replace, speaker) -> None:
+    """Import transcripts (.txt .md .docx .vtt .srt): files, folders or globs.
+
+    \b
+    Example:
+      mpsp-qual import interviews/ --register participants.csv
+      mpsp-qual import "interviews/*.vtt" --unit sentence
+    """
+    paths = expand_paths(expand_globs(files))
+    with progress_bar(len(paths), "Importing") as bar:
+        report = project.import_transcripts(
+            paths,
+            register=register,
+            unit=unit,
+            replace=replace,
+            speaker=speaker,
+            progress=lambda done, name: bar.update(1),
+        )
+    for message in report.warnings:
+        warn(message)
+    parts = [f"{len(report.imported)} imported"]
+    if report.replaced:
+        parts.append(f"{len(report.replaced)} replaced")
+    parts.append(f"{len(report.unchanged)} unchanged")
+    click.echo(f"{', '.join(parts)}; {report.segments} new segments.")
+
+
+@cli.command()
+@click.argument("register", type=click.Path(dir_okay=False, path_type=Path))
+@pass_project
+def register(project: Project, register: Path) -> None:
+    """Load or update the participants register (.csv or .xlsx).
+
+    A participant who withdrew stays withdrawn whatever the register says.
+    """
+    for message in project.load_register(register):
+        warn(message)
+    click.echo(f"Register loaded: {len(project.participants())} participants.")
+
+
+@cli.command()
+@output_options
+@pass_project
+def documents(project: Project, fmt: str, output: Path | None) -> None:
+    """List the imported documents."""
+    emit(project.documents(), fmt, output)
+
+
+@cli.command()
+@click.option("--document", help="Only this document (file name).")
+@output_options
+@pass_project
+def turns(project: Project, document: str | None, fmt: str, output: Path | None) -> None:
+    """List every speaker turn, the interviewer's included."""
+    emit(project.turns(document=document), fmt, output)
+
+
+@cli.command()
+@output_options
+@pass_project
+def participants(project: Project, fmt: str, output: Path | None) -> None:
+    """List the participants register with consent and attributes."""
+    emit(project.participants(), fmt, output)
+
+
+@cli.command()
+@click.argument(
+    "outdir",
+    required=False,
+    default="demo-output",
+    type=click.Path(file_okay=False, path_type=Path),
+)
+@click.option(
+    "--sample",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Sample folder (default: transcripts_sample/).",
+)
+@click.option(
+    "--codebook",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Codebook (default: codebooks/partnerships.yaml).",
+)
+def demo(outdir: Path, sample: Path | None, codebook: Path | None) -> None:
+    """Run the whole pipeline on the sample interviews into OUTDIR.
+
+    \b
+    Example:
+      mpsp-qual demo demo-output
+    """
+    from .. import demo as demo_module
+    from ..export.tables import to_terminal
+
+    def show(title, frame):
+        click.echo(f"\n{title}\n{to_terminal(frame)}")
+
+    kwargs = {"log": click.echo, "show": show}
+    if sample:
+        kwargs["sample"] = sample
+    if codebook:
+        kwargs["codebook"] = codebook
+    demo_module.run_demo(outdir, **kwargs).close()
+    click.echo(f"\nDemo finished; outputs in {outdir}/, project in {outdir}/project/.")

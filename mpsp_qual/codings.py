@@ -1,0 +1,159 @@
+"""Codings: who applied which code to which segment, and whose codings count.
+
+:class:`CodingsMixin` gives :class:`~mpsp_qual.project.Project` its codings API:
+listing them, recording one coder's codings for a set of segments (replacing what
+that coder had there), memos, and the rule that picks the default coder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import pandas as pd
+
+from .model import AUTO_CODER
+from .store import now
+
+CODING_COLUMNS = [
+    "segment_id",
+    "document",
+    "turn",
+    "speaker",
+    "participant_id",
+    "code",
+    "coder",
+    "evidence",
+]
+HUMAN_EXCLUDED = {AUTO_CODER}
+
+
+def _codings_frame(project, *, coder: str | None, include_withdrawn: bool) -> pd.DataFrame:
+    clauses, params = [], []
+    if coder is not None:
+        clauses.append("c.coder = ?")
+        params.append(coder)
+    if not include_withdrawn:
+        clauses.append("v.withdrawn = 0")
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    sql = f"""SELECT v.segment_id, v.document, v.turn, v.speaker, v.participant_id,
+                     c.code, c.coder, c.evidence
+              FROM codings c JOIN segment_view v ON v.segment_id = c.segment_id
+              JOIN codes k ON k.id = c.code
+              {where}
+              ORDER BY v.document, v.turn, v.seq, k.position, c.coder"""
+    frame = pd.read_sql_query(sql, project.store.conn, params=params)
+    frame["evidence"] = [json.loads(e) if e else None for e in frame["evidence"]]
+    return frame.reindex(columns=CODING_COLUMNS)
+
+
+class CodingsMixin:
+    """Codings methods of a Project (which provides ``store`` and ``coders()``)."""
+
+    def codings(self, *, coder: str | None = None, include_withdrawn: bool = False) -> pd.DataFrame:
+        """Every coding: columns ``segment_id, document, turn, speaker, participant_id, code,
+        coder, evidence`` (evidence a dict or None). Withdrawn participants are left out
+        unless ``include_withdrawn``."""
+        return _codings_frame(self, coder=coder, include_withdrawn=include_withdrawn)
+
+    def record_codings(
+        self,
+        coder: str,
+        codings: Iterable[tuple[str, str, dict | None]],
+        *,
+        segments: Iterable[str],
+        memos: dict[str, str] | None = None,
+        action: str = "codings",
+        detail: dict | None = None,
+    ) -> int:
+        """Replace ``coder``'s codings on ``segments`` with ``codings``; returns how many.
+
+        ``segments`` are the segments this coder has now coded (with or without codes), so
+        that agreement can tell "coded, no code" from "not coded". One transaction, one
+        audit entry.
+        """
+        segment_ids = list(dict.fromkeys(segments))
+        rows = [
+            (sid, code, coder, json.dumps(ev, ensure_ascii=False) if ev else None, now())
+            for sid, code, ev in codings
+        ]
+        with self.store.transaction() as conn:
+            conn.executemany(
+                "DELETE FROM codings WHERE coder = ? AND segment_id = ?",
+                [(coder, s) for s in segment_ids],
+            )
+            conn.executemany(
+                "DELETE FROM memos WHERE coder = ? AND segment_id = ?",
+                [(coder, s) for s in segment_ids],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO coded_segments (segment_id, coder) VALUES (?, ?)",
+                [(s, coder) for s in segment_ids],
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO codings (segment_id, code, coder, evidence, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+            if memos:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO memos (segment_id, coder, memo) VALUES (?, ?, ?)",
+                    [(s, coder, m) for s, m in memos.items() if m],
+                )
+            self.store.audit(
+                action,
+                {
+                    "coder": coder,
+                    "segments": len(segment_ids),
+                    "codings": len(rows),
+                    **(detail or {}),
+                },
+            )
+        return len(rows)
+
+    def default_coder(self) -> str:
+        """Whose codings count when no coder is named.
+
+        ``consensus`` if it exists; else the one human coder who has coded every
+        participant segment (a coder who coded only a reliability sample does not
+        count); else ``auto``.
+        """
+        coders = self.coders()
+        if "consensus" in coders:
+            return "consensus"
+        total = self.store.execute(
+            "SELECT COUNT(*) FROM segment_view WHERE participant_id IS NOT NULL"
+        ).fetchone()[0]
+        complete = [
+            r[0]
+            for r in self.store.execute(
+                """SELECT cs.coder FROM coded_segments cs JOIN segment_view v ON v.segment_id = cs.segment_id
+                   WHERE v.participant_id IS NOT NULL GROUP BY cs.coder HAVING COUNT(*) = ?""",
+                (total,),
+            )
+            if r[0] not in HUMAN_EXCLUDED
+        ]
+        if len(complete) == 1:
+            return complete[0]
+        return AUTO_CODER
+
+    def memos(self, *, coder: str | None = None) -> pd.DataFrame:
+        """Memos: columns ``segment_id, coder, memo``."""
+        sql = "SELECT segment_id, coder, memo FROM memos"
+        params: tuple = ()
+        if coder:
+            sql += " WHERE coder = ?"
+            params = (coder,)
+        return pd.read_sql_query(
+            sql + " ORDER BY segment_id, coder", self.store.conn, params=params
+        )
+
+    def coded_segments(self, coder: str) -> list[str]:
+        """The segments ``coder`` has coded (with or without applying a code)."""
+        return [
+            r[0]
+            for r in self.store.execute(
+                "SELECT segment_id FROM coded_segments WHERE coder = ? ORDER BY segment_id",
+                (coder,),
+            )
+        ]

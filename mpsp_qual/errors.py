@@ -1,0 +1,69 @@
+"""Domain exceptions.
+
+The library raises these and never prints or exits; the command line translates
+them once, at its boundary, into one sentence on stderr and exit status 1.
+Every message is a whole sentence that names the file (and the line, row or cell)
+and, where there is one, the fix.
+"""
+
+from __future__ import annotations
+
+
+class MpspQualError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class InputError(MpspQualError):
+    """A file the user gave cannot be read as what it claims to be."""
+
+
+class TranscriptError(InputError):
+    """A transcript that cannot be turned into speaker turns."""
+
+
+class RegisterError(InputError):
+    """A participants register that is malformed."""
+
+
+class CodebookError(InputError):
+    """A codebook that fails validation; ``problems`` lists every problem found."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+
+class UnknownCode(MpspQualError):
+    """A code id that the codebook does not define."""
+
+
+class UnknownParticipant(MpspQualError):
+    """A participant id that the register does not define."""
+
+
+class ProjectError(MpspQualError):
+    """The project directory or its project file is missing or unusable."""
+
+
+class ImportConflict(MpspQualError):
+    """A transcript changed since it was imported under the same name."""
+
+
+class SheetError(InputError):
+    """A coding sheet or approval workbook that cannot be imported; ``problems`` lists each cell."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+
+class SurveyError(InputError):
+    """A survey file with missing columns or answers outside the scale."""
+
+
+class ReliabilityError(MpspQualError):
+    """Agreement cannot be computed for the data given (say why, never guess a number)."""
+
+
+class ExchangeError(InputError):
+    """A REFI-QDA file that is unsafe or cannot be read."""

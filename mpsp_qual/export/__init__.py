@@ -1,0 +1,1 @@
+"""Writers for what leaves the project: tables, workbooks, quote banks, REFI-QDA."""

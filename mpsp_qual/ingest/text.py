@@ -1,0 +1,215 @@
+"""Plain-text and Markdown transcripts: ``Speaker: text`` turns.
+
+A line that opens with a speaker label (optionally after an ``[hh:mm:ss]``
+timestamp, optionally in Markdown bold) starts a turn; every following line or
+paragraph without a label belongs to that speaker. Lines before the first turn are
+the document's metadata (a title, ``Date: ...``). Files that use QualCoder's
+``[id1] text`` label style are read too. The same line parser serves ``.docx``
+files, one paragraph per line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import TranscriptError
+from ..model import Document, Turn
+
+LABEL_RE = re.compile(
+    r"""^[ \t]*
+    (?:\[(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)\][ \t]*)?   # [00:12:31]
+    (?:\*\*|__)?
+    (?P<label>[^\W\d_][\w .'’()&-]{0,48}?)
+    [ \t]*(?:\*\*|__)?[ \t]*:(?:\*\*|__)?
+    (?:[ \t]+(?P<body>\S.*?))?[ \t]*$""",
+    re.VERBOSE,
+)
+BRACKET_RE = re.compile(r"^[ \t]*\[(?P<label>[^\W\d_][^\]\n]{0,40})\][ \t]+(?P<body>\S.*?)[ \t]*$")
+TIMESTAMP_ONLY_RE = re.compile(r"^\d{1,2}:\d{2}")
+
+#: Labels that, before the first turn, are header fields rather than speakers.
+METADATA_KEYS = frozenset(
+    ["date", "title", "time", "location", "place", "duration", "interview", "interviewee", "interviewees", "participant", "participants", "project", "recorded", "recording", "transcribed", "transcriber", "transcript", "file", "notes", "note", "organisation", "organization", "site", "language", "version", "setting", "mode", "format"]
+)
+MAX_LABEL_WORDS = 5
+
+
+def decode(path: Path, data: bytes) -> str:
+    """Decode transcript bytes: UTF-8 (with or without BOM), else Windows-1252.
+
+    Raises:
+        TranscriptError: the file is empty or is not text.
+    """
+    if not data.strip():
+        raise TranscriptError(f"{path.name} is empty; give a transcript with at least one turn.")
+    if b"\x00" in data:
+        raise TranscriptError(
+            f"{path.name} is not a text file (it holds binary data); "
+            "export the transcript as .txt, .docx, .vtt or .srt."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise TranscriptError(
+                f"{path.name} is neither UTF-8 nor Windows-1252 text (byte {exc.start}); "
+                "save it as UTF-8."
+            ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_text(
+    path: Path, *, speaker: str | None = None, known_speakers: frozenset[str] = frozenset()
+) -> Document:
+    """Read a ``.txt`` or ``.md`` transcript."""
+    text = decode(path, path.read_bytes())
+    fmt = path.suffix.lower().lstrip(".")
+    return parse_lines(path.name, text, fmt=fmt, speaker=speaker, known_speakers=known_speakers)
+
+
+@dataclass
+class _Open:
+    speaker: str
+    start: int
+    end: int
+    start_time: str | None
+
+
+def _line_spans(text: str) -> list[tuple[int, str]]:
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        spans.append((pos, line))
+        pos += len(line) + 1
+    return spans
+
+
+def _clean_label(label: str) -> str:
+    return " ".join(label.replace("*", "").replace("_", " ").split())
+
+
+def _candidates(lines: list[tuple[int, str]], pattern: re.Pattern[str]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for _, line in lines:
+        m = pattern.match(line)
+        if m:
+            counts[_clean_label(m.group("label"))] += 1
+    return counts
+
+
+def parse_lines(
+    name: str,
+    text: str,
+    *,
+    fmt: str,
+    speaker: str | None = None,
+    known_speakers: frozenset[str] = frozenset(),
+) -> Document:
+    """Split text into turns at speaker labels; see the module docstring.
+
+    Raises:
+        TranscriptError: no speaker labels were found and no ``speaker`` was given.
+    """
+    lines = _line_spans(text)
+    known = {s.casefold() for s in known_speakers}
+    pattern = LABEL_RE
+    counts = _candidates(lines, LABEL_RE)
+    accepted = _accepted_labels(counts, known)
+    if not accepted:
+        bracket = _candidates(lines, BRACKET_RE)
+        if _accepted_labels(bracket, known):
+            pattern, counts = BRACKET_RE, bracket
+            accepted = _accepted_labels(bracket, known)
+
+    metadata: dict[str, str] = {}
+    turns: list[Turn] = []
+    current: _Open | None = None
+
+    def close() -> None:
+        nonlocal current
+        if current is not None and current.end > current.start:
+            turns.append(
+                Turn(
+                    index=len(turns),
+                    speaker=current.speaker,
+                    text=text[current.start : current.end],
+                    start=current.start,
+                    end=current.end,
+                    start_time=current.start_time,
+                )
+            )
+        current = None
+
+    if not accepted:
+        if not speaker:
+            raise TranscriptError(
+                f'{name} has no speaker labels; expected lines like "Name: text" '
+                "(or pass --speaker NAME to say who speaks)."
+            )
+        body = [(pos, line) for pos, line in lines if line.strip()]
+        first, last = body[0], body[-1]
+        start = first[0] + (len(first[1]) - len(first[1].lstrip()))
+        end = last[0] + len(last[1].rstrip())
+        turn = Turn(0, speaker, text[start:end], start, end, None)
+        return Document(name=name, text=text, turns=(turn,), format=fmt, metadata={})
+
+    for pos, line in lines:
+        m = pattern.match(line)
+        label = _clean_label(m.group("label")) if m else None
+        if m and label in accepted:
+            close()
+            body = m.group("body")
+            if body:
+                start = pos + m.start("body")
+                current = _Open(label, start, start + len(body), _timestamp(m))
+            else:
+                current = _Open(label, -1, -1, _timestamp(m))
+            continue
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if current is None:
+            _add_metadata(metadata, stripped)
+            continue
+        lead = len(line) - len(line.lstrip())
+        if current.start < 0:
+            current.start = pos + lead
+        current.end = pos + len(line.rstrip())
+    close()
+    if not turns:
+        raise TranscriptError(f"{name} has speaker labels but no text after them.")
+    return Document(name=name, text=text, turns=tuple(turns), format=fmt, metadata=metadata)
+
+
+def _timestamp(m: re.Match[str]) -> str | None:
+    ts = m.groupdict().get("ts")
+    return ts.replace(",", ".") if ts else None
+
+
+def _accepted_labels(counts: Counter[str], known: set[str]) -> set[str]:
+    """Labels taken as speakers: known ones, repeated ones, or any in a short file."""
+    out = set()
+    repeated = [lab for lab, n in counts.items() if n >= 2 and lab.casefold() not in METADATA_KEYS]
+    for label, n in counts.items():
+        if len(label.split()) > MAX_LABEL_WORDS or TIMESTAMP_ONLY_RE.match(label):
+            continue
+        folded = label.casefold()
+        if folded in known or (folded not in METADATA_KEYS and (n >= 2 or len(repeated) < 2)):
+            out.add(label)
+    return out
+
+
+def _add_metadata(metadata: dict[str, str], line: str) -> None:
+    line = line.lstrip("#").strip().strip("*_").strip()
+    key, sep, value = line.partition(":")
+    if sep and key.strip().casefold() in METADATA_KEYS and value.strip():
+        metadata[key.strip().lower()] = value.strip()
+    elif "title" not in metadata:
+        metadata["title"] = line
+    else:
+        metadata.setdefault("notes", "")
+        metadata["notes"] = (metadata["notes"] + "\n" + line).strip()
