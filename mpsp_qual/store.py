@@ -114,6 +114,17 @@ MIGRATIONS: list[tuple[str, str]] = [
             JOIN turns t ON t.document_id = s.document_id AND t.idx = s.turn_idx
             LEFT JOIN participants p
                 ON p.transcript = d.name COLLATE NOCASE AND p.speaker = s.speaker COLLATE NOCASE;
+        CREATE TABLE quote_approvals (
+            segment_id TEXT NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+            participant_id TEXT NOT NULL REFERENCES participants(participant_id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            quote TEXT NOT NULL,
+            decision TEXT NOT NULL,
+            edited_text TEXT,
+            decided_at TEXT NOT NULL,
+            PRIMARY KEY (segment_id, start, end)
+        );
         CREATE TABLE audit (
             id INTEGER PRIMARY KEY,
             at TEXT NOT NULL,

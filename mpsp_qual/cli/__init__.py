@@ -5,7 +5,7 @@ Each submodule adds its commands to the one group in :mod:`.base`.
 
 from __future__ import annotations
 
-from . import core, listing  # noqa: F401  (register commands)
+from . import analysis, coding, core, exchange, listing, quotes, sheets  # noqa: F401  (register commands)
 from .base import cli
 
 

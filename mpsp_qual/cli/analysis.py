@@ -1,0 +1,1 @@
+"""Commands for analysis (filled in by its feature)."""

@@ -1,0 +1,1 @@
+"""Commands for coding (filled in by its feature)."""

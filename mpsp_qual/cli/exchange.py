@@ -1,0 +1,1 @@
+"""Commands for exchange (filled in by its feature)."""

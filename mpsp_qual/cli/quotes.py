@@ -1,0 +1,1 @@
+"""Commands for quotes (filled in by its feature)."""

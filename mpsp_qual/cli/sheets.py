@@ -1,0 +1,1 @@
+"""Commands for sheets (filled in by its feature)."""
