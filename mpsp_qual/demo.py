@@ -48,7 +48,7 @@ def run_demo(
         )
     register = sample / "participants.csv"
     project = Project.init(out / "project", codebook=codebook, register=register)
-    report = project.import_transcripts([sample], register=register)
+    report = project.import_transcripts([sample / "interviews"], register=register)
     log(
         f"Imported {len(report.imported)} transcripts ({len(report.unchanged)} unchanged), "
         f"{report.segments} new segments."

@@ -80,11 +80,15 @@ def expand_paths(paths: Iterable[PathLike]) -> list[Path]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
+            # A README beside the transcripts is documentation, not an interview.
             out.extend(
                 sorted(
                     f
                     for f in p.iterdir()
-                    if f.is_file() and f.suffix.lower() in SUPPORTED_EXTENSIONS
+                    if f.is_file()
+                    and f.suffix.lower() in SUPPORTED_EXTENSIONS
+                    and not f.name.lower().startswith("readme")
+                    and not f.name.startswith((".", "~$"))
                 )
             )
         else:
