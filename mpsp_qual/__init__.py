@@ -3,6 +3,7 @@
 The public API: open or create a :class:`Project`, load codebooks, read transcripts.
 """
 
+from .codebook import load_codebook, save_codebook
 from .errors import MpspQualError
 from .ingest import read_transcript
 from .model import Code, Codebook, Coding, Document, Participant, Segment, Turn
@@ -21,7 +22,9 @@ __all__ = [
     "Project",
     "Segment",
     "Turn",
+    "load_codebook",
     "read_register",
     "read_transcript",
+    "save_codebook",
     "__version__",
 ]
