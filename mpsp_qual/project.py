@@ -383,7 +383,7 @@ class Project(CodingsMixin):
         paths: Iterable[PathLike],
         *,
         register: PathLike | None = None,
-        unit: str = "turn",
+        unit: str | None = None,
         replace: bool = False,
         speaker: str | None = None,
         progress: Progress | None = None,
@@ -396,7 +396,9 @@ class Project(CodingsMixin):
         Args:
             paths: files, or folders whose supported files are all imported.
             register: a participants register to load first.
-            unit: ``turn`` or ``sentence``.
+            unit: ``turn`` or ``sentence``; None keeps an imported document's unit
+                and uses ``turn`` for new ones. A different unit for an imported,
+                unchanged document needs ``replace`` (it is then segmented again).
             replace: re-import files that changed since they were imported (their
                 segments and codings are dropped).
             speaker: who speaks in transcripts that have no speaker labels.
@@ -407,16 +409,22 @@ class Project(CodingsMixin):
             ImportConflict: a file changed since its import and ``replace`` is off.
             RegisterError: the register is malformed.
         """
-        if unit not in UNITS:
+        if unit is not None and unit not in UNITS:
             raise TranscriptError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}.")
         report = ImportReport()
         people = read_register(register) if register is not None else None
-        files = expand_paths(paths)
+        given = [Path(p) for p in paths]
+        files = expand_paths(given)
         if not files:
-            raise TranscriptError("no transcript files were given (or the folders hold none).")
+            names = ", ".join(str(p) for p in given) or "nothing"
+            raise TranscriptError(
+                f"no transcript files in {names}; give .txt, .md, .docx, .vtt or .srt files "
+                "or folders holding them."
+            )
         known = self._known_speakers(people)
         existing = {
-            r["name"]: r["sha256"] for r in self.store.execute("SELECT name, sha256 FROM documents")
+            r["name"]: (r["sha256"], r["unit"])
+            for r in self.store.execute("SELECT name, sha256, unit FROM documents")
         }
         to_write: list[tuple[Document, Path, str]] = []
         seen: dict[str, Path] = {}
@@ -431,9 +439,16 @@ class Project(CodingsMixin):
                 )
             seen[path.name] = path
             digest = sha256_file(path)
-            if existing.get(path.name) == digest:
+            old_digest, old_unit = existing.get(path.name, (None, None))
+            resegment = unit is not None and old_unit is not None and unit != old_unit
+            if old_digest == digest and not resegment:
                 report.unchanged.append(path.name)
                 continue
+            if old_digest == digest and not replace:
+                raise ImportConflict(
+                    f"{path.name} was imported by {old_unit}; pass --replace to segment it again "
+                    f"by {unit} (its codings are dropped and must be redone)."
+                )
             if path.name in existing and not replace:
                 raise ImportConflict(
                     f"{path.name} has changed since it was imported; pass --replace to re-import it "
@@ -450,14 +465,14 @@ class Project(CodingsMixin):
             done = len(report.unchanged)
             pending = ((doc, frozenset()) for doc, _, _ in to_write)
             for (document, segments), (_, path, digest) in zip(
-                segment_documents(pending, unit=unit), to_write
+                segment_documents(pending, unit=unit or "turn"), to_write
             ):
                 if document.name in existing:
                     conn.execute("DELETE FROM documents WHERE name = ?", (document.name,))
                     report.replaced.append(document.name)
                 else:
                     report.imported.append(document.name)
-                self._write_document(document, path, digest, segments, unit)
+                self._write_document(document, path, digest, segments, unit or "turn")
                 report.segments += len(segments)
                 done += 1
                 if progress:
@@ -468,7 +483,7 @@ class Project(CodingsMixin):
                     {
                         "imported": report.imported,
                         "replaced": report.replaced,
-                        "unit": unit,
+                        "unit": unit or "turn",
                     },
                 )
         if people is not None or to_write:

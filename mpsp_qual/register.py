@@ -102,11 +102,13 @@ def read_register(path: PathLike) -> list[Participant]:
                 "ids must be unique."
             )
         seen[pid] = row
-        key = (record.get("transcript", ""), record.get("speaker", ""))
+        transcript, speaker = record.get("transcript", ""), record.get("speaker", "")
+        # Speakers are matched to transcripts ignoring case, so "Ann" and "ann" clash.
+        key = (transcript.casefold(), " ".join(speaker.split()).casefold())
         if all(key):
             if key in seen_speaker:
                 raise RegisterError(
-                    f"{p.name}, row {row}: speaker {key[1]!r} in {key[0]} is already participant "
+                    f"{p.name}, row {row}: speaker {speaker!r} in {transcript} is already participant "
                     f"on row {seen_speaker[key]}; give each speaker one row."
                 )
             seen_speaker[key] = row

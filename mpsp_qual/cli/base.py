@@ -131,4 +131,7 @@ def warn(message: str) -> None:
 
 def progress_bar(length: int, label: str):
     """A progress bar on stderr (quiet when stderr is not a terminal)."""
-    return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True)
+    stderr = sys.stderr
+    return click.progressbar(
+        length=length, label=label, file=sys.stderr, show_pos=True, hidden=not stderr.isatty()
+    )

@@ -16,6 +16,9 @@ def expand_globs(patterns: tuple[str, ...]) -> list[Path]:
     """Files from arguments that may be globs (for shells that do not expand them)."""
     out: list[Path] = []
     for pattern in patterns:
+        if Path(pattern).exists():  # a real file named "int [draft].txt" is not a glob
+            out.append(Path(pattern))
+            continue
         matches = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else []
         if glob.has_magic(pattern) and not matches:
             raise click.BadParameter(f"no file matches {pattern!r}", param_hint="FILES")
@@ -63,9 +66,8 @@ def init(
 @click.option(
     "--unit",
     type=click.Choice(UNITS),
-    default="turn",
-    show_default=True,
-    help="Segment by turn or by sentence.",
+    default=None,
+    help="Segment by turn (the default) or by sentence.",
 )
 @click.option("--replace", is_flag=True, help="Re-import files that changed (drops their codings).")
 @click.option(

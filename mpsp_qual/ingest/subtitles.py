@@ -1,7 +1,9 @@
 """WebVTT and SubRip transcripts: timed cues with speaker names.
 
 Speakers come from WebVTT voice tags (``<v Name>``, closed or not) or a ``Name:``
-prefix. Consecutive cues of one speaker merge into one turn that keeps the first
+prefix (taken by the same rule as plain text, so a once-only "Honestly:" is not a
+speaker); a cue with neither continues the previous speaker. Consecutive cues of one
+speaker merge into one turn that keeps the first
 cue's start time. The document's plain text is rendered as ``Name: text``
 paragraphs, which is what turn offsets point into.
 
@@ -14,11 +16,12 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from pathlib import Path
 
 from ..errors import TranscriptError
 from ..model import Document, Turn
-from .text import decode
+from .text import MAX_LABEL_WORDS, METADATA_KEYS, PERSON_KEYS, _accepted_labels, decode
 
 TIME = r"(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2})[.,](\d{1,3})"
 TIMING_RE = re.compile(rf"^\s*{TIME}\s*-->\s*{TIME}(?:\s+.*)?$")
@@ -82,20 +85,54 @@ def _cues(path: Path, text: str, *, vtt: bool) -> list[tuple[str, str | None, st
         if voice and voice.group(1):
             speaker = " ".join(voice.group(1).split())
         body = html.unescape(TAG_RE.sub("", payload)).replace("\u00a0", " ").strip()
-        if speaker is None:
-            prefixed = PREFIX_RE.match(body)
-            if prefixed and len(prefixed.group(1).split()) <= 5:
-                speaker, body = prefixed.group(1).strip(), prefixed.group(2).strip()
         if body:
             cues.append((_format_time(m.groups()[:4]), speaker, " ".join(body.split())))
     return cues
 
 
+def _prefix(body: str) -> tuple[str, str] | None:
+    prefixed = PREFIX_RE.match(body)
+    if prefixed and len(prefixed.group(1).split()) <= MAX_LABEL_WORDS:
+        return " ".join(prefixed.group(1).split()), prefixed.group(2).strip()
+    return None
+
+
+def _apply_prefixes(
+    cues: list[tuple[str, str | None, str]], known: frozenset[str]
+) -> list[tuple[str, str | None, str]]:
+    """Take ``Name: text`` prefixes as speakers by the same rule as plain text.
+
+    A prefix that occurs once ("Honestly: it was hard.") while other speakers recur is
+    part of what was said, not a speaker.
+    """
+    counts: Counter[str] = Counter()
+    for _, who, body in cues:
+        if who is not None:
+            counts[who] += 1
+        elif (prefixed := _prefix(body)) is not None:
+            counts[prefixed[0]] += 1
+    accepted = _accepted_labels(
+        counts, {k.casefold() for k in known}, metadata_keys=METADATA_KEYS - PERSON_KEYS
+    )
+    out = []
+    for start_time, who, body in cues:
+        if who is None and (prefixed := _prefix(body)) is not None and prefixed[0] in accepted:
+            who, body = prefixed
+        out.append((start_time, who, body))
+    return out
+
+
 def _document(
-    path: Path, cues: list[tuple[str, str | None, str]], *, fmt: str, speaker: str | None
+    path: Path,
+    cues: list[tuple[str, str | None, str]],
+    *,
+    fmt: str,
+    speaker: str | None,
+    known_speakers: frozenset[str] = frozenset(),
 ) -> Document:
     if not cues:
         raise TranscriptError(f"{path.name} has no cues with text.")
+    cues = _apply_prefixes(cues, known_speakers)
     if all(s is None for _, s, _ in cues) and not speaker:
         raise TranscriptError(
             f"{path.name} has no speaker labels; expected <v Name> voice tags or "
@@ -130,7 +167,13 @@ def read_vtt(
         TranscriptError: not WebVTT, a broken timestamp (with its line), or no speakers.
     """
     text = decode(path, path.read_bytes())
-    return _document(path, _cues(path, text, vtt=True), fmt="vtt", speaker=speaker)
+    return _document(
+        path,
+        _cues(path, text, vtt=True),
+        fmt="vtt",
+        speaker=speaker,
+        known_speakers=known_speakers,
+    )
 
 
 def read_srt(
@@ -142,4 +185,10 @@ def read_srt(
         TranscriptError: a broken timestamp (with its line), or no speakers.
     """
     text = decode(path, path.read_bytes())
-    return _document(path, _cues(path, text, vtt=False), fmt="srt", speaker=speaker)
+    return _document(
+        path,
+        _cues(path, text, vtt=False),
+        fmt="srt",
+        speaker=speaker,
+        known_speakers=known_speakers,
+    )

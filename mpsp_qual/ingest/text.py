@@ -6,6 +6,14 @@ paragraph without a label belongs to that speaker. Lines before the first turn a
 the document's metadata (a title, ``Date: ...``). Files that use QualCoder's
 ``[id1] text`` label style are read too. The same line parser serves ``.docx``
 files, one paragraph per line.
+
+Which ``Word:`` prefixes are speakers: a label the participants register names for
+the file, a label that occurs at least twice, or any label when fewer than two
+labels repeat (a short file). So "Honestly: it was hard." inside an answer stays
+text. Header keys (``Date``, ``Title``...) are never speakers, except
+``Participant`` and ``Interviewee``, which are speakers below the first turn and
+header fields above it. Text is UTF-8 (with or without BOM), UTF-16 with a BOM, or
+Windows-1252.
 """
 
 from __future__ import annotations
@@ -32,8 +40,40 @@ TIMESTAMP_ONLY_RE = re.compile(r"^\d{1,2}:\d{2}")
 
 #: Labels that, before the first turn, are header fields rather than speakers.
 METADATA_KEYS = frozenset(
-    ["date", "title", "time", "location", "place", "duration", "interview", "interviewee", "interviewees", "participant", "participants", "project", "recorded", "recording", "transcribed", "transcriber", "transcript", "file", "notes", "note", "organisation", "organization", "site", "language", "version", "setting", "mode", "format"]
+    [
+        "date",
+        "title",
+        "time",
+        "location",
+        "place",
+        "duration",
+        "interview",
+        "interviewee",
+        "interviewees",
+        "participant",
+        "participants",
+        "project",
+        "recorded",
+        "recording",
+        "transcribed",
+        "transcriber",
+        "transcript",
+        "file",
+        "notes",
+        "note",
+        "organisation",
+        "organization",
+        "site",
+        "language",
+        "version",
+        "setting",
+        "mode",
+        "format",
+    ]
 )
+#: Header fields that name a person: after the first turn they may be speaker labels
+#: ("Interviewer: ..." / "Participant: ..." is a common anonymised transcript style).
+PERSON_KEYS = frozenset(["interviewee", "participant"])
 MAX_LABEL_WORDS = 5
 
 
@@ -43,7 +83,15 @@ def decode(path: Path, data: bytes) -> str:
     Raises:
         TranscriptError: the file is empty or is not text.
     """
-    if not data.strip():
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Notepad's "Unicode" (UTF-16 with a BOM) is full of NUL bytes yet is text.
+        text = data.decode("utf-16")
+        if not text.strip():
+            raise TranscriptError(
+                f"{path.name} is empty; give a transcript with at least one turn."
+            )
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    if not data.lstrip(b"\xef\xbb\xbf").strip():
         raise TranscriptError(f"{path.name} is empty; give a transcript with at least one turn.")
     if b"\x00" in data:
         raise TranscriptError(
@@ -124,6 +172,15 @@ def parse_lines(
         if _accepted_labels(bracket, known):
             pattern, counts = BRACKET_RE, bracket
             accepted = _accepted_labels(bracket, known)
+    first_turn = _first_turn_line(lines, pattern, accepted)
+    if first_turn is not None:
+        # "Participant: P03" above the first turn is a header field; below it, a speaker.
+        body = Counter({lab: n for lab, n in counts.items() if lab.casefold() not in PERSON_KEYS})
+        for _, line in lines[first_turn + 1 :]:
+            m = pattern.match(line)
+            if m and _clean_label(m.group("label")).casefold() in PERSON_KEYS:
+                body[_clean_label(m.group("label"))] += 1
+        accepted = _accepted_labels(body, known, metadata_keys=METADATA_KEYS - PERSON_KEYS)
 
     metadata: dict[str, str] = {}
     turns: list[Turn] = []
@@ -157,10 +214,17 @@ def parse_lines(
         turn = Turn(0, speaker, text[start:end], start, end, None)
         return Document(name=name, text=text, turns=(turn,), format=fmt, metadata={})
 
-    for pos, line in lines:
+    for number, (pos, line) in enumerate(lines):
         m = pattern.match(line)
         label = _clean_label(m.group("label")) if m else None
-        if m and label in accepted:
+        header = (
+            first_turn is not None
+            and number < first_turn
+            and label is not None
+            and label.casefold() in PERSON_KEYS
+            and label.casefold() not in known
+        )
+        if m and label in accepted and not header:
             close()
             body = m.group("body")
             if body:
@@ -190,15 +254,27 @@ def _timestamp(m: re.Match[str]) -> str | None:
     return ts.replace(",", ".") if ts else None
 
 
-def _accepted_labels(counts: Counter[str], known: set[str]) -> set[str]:
+def _first_turn_line(
+    lines: list[tuple[int, str]], pattern: re.Pattern[str], accepted: set[str]
+) -> int | None:
+    for number, (_, line) in enumerate(lines):
+        m = pattern.match(line)
+        if m and _clean_label(m.group("label")) in accepted:
+            return number
+    return None
+
+
+def _accepted_labels(
+    counts: Counter[str], known: set[str], *, metadata_keys: frozenset[str] = METADATA_KEYS
+) -> set[str]:
     """Labels taken as speakers: known ones, repeated ones, or any in a short file."""
     out = set()
-    repeated = [lab for lab, n in counts.items() if n >= 2 and lab.casefold() not in METADATA_KEYS]
+    repeated = [lab for lab, n in counts.items() if n >= 2 and lab.casefold() not in metadata_keys]
     for label, n in counts.items():
-        if len(label.split()) > MAX_LABEL_WORDS or TIMESTAMP_ONLY_RE.match(label):
+        if n == 0 or len(label.split()) > MAX_LABEL_WORDS or TIMESTAMP_ONLY_RE.match(label):
             continue
         folded = label.casefold()
-        if folded in known or (folded not in METADATA_KEYS and (n >= 2 or len(repeated) < 2)):
+        if folded in known or (folded not in metadata_keys and (n >= 2 or len(repeated) < 2)):
             out.add(label)
     return out
 
