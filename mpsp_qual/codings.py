@@ -43,7 +43,8 @@ def _codings_frame(project, *, coder: str | None, include_withdrawn: bool) -> pd
               {where}
               ORDER BY v.document, v.turn, v.seq, k.position, c.coder"""
     frame = pd.read_sql_query(sql, project.store.conn, params=params)
-    frame["evidence"] = [json.loads(e) if e else None for e in frame["evidence"]]
+    # pandas reads a NULL beside JSON text as NaN, which is truthy: test for str.
+    frame["evidence"] = [json.loads(e) if isinstance(e, str) else None for e in frame["evidence"]]
     return frame.reindex(columns=CODING_COLUMNS)
 
 
