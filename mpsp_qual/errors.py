@@ -67,3 +67,11 @@ class ReliabilityError(MpspQualError):
 
 class ExchangeError(InputError):
     """A REFI-QDA file that is unsafe or cannot be read."""
+
+
+class AnalysisError(MpspQualError):
+    """An analysis asked for what the project lacks (a coder, a register column) or cannot write."""
+
+
+class QuoteError(MpspQualError):
+    """A quote bank, approval or verification request the project cannot satisfy."""

@@ -1,1 +1,224 @@
-"""Commands for analysis (filled in by its feature)."""
+"""Commands for the analyst: prevalence, matrices, survey agreement and the summary workbook.
+
+Each prints a heading line saying whose codings counted (on stderr when the table
+goes to a file or is CSV/JSON, so that machine output stays clean).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from .. import aggregate
+from ..project import Project
+from .base import cli, emit, output_options, pass_project, warn
+
+MATRIX_KINDS = ("case-code", "cooccurrence", "cooccurrence-participants")
+
+coder_option = click.option(
+    "--coder",
+    metavar="NAME",
+    default=None,
+    help="Whose codings count (default: consensus, else the one human coder, else auto).",
+)
+
+
+def _split(values: tuple[str, ...]) -> list[str] | None:
+    """Option values given repeated or comma-separated, in order."""
+    items = [v.strip() for value in values for v in value.split(",") if v.strip()]
+    return items or None
+
+
+def _emit(frame: pd.DataFrame, fmt: str, output: Path | None, heading: str) -> None:
+    if output is None and fmt == "table":
+        emit(frame, fmt, output, title=heading)
+    else:
+        click.echo(heading, err=True)
+        emit(frame, fmt, output)
+
+
+def _coder_heading(frame: pd.DataFrame) -> str:
+    return f"Coder: {frame.attrs['coder']}; n = {frame.attrs['n']} participants"
+
+
+@cli.command()
+@coder_option
+@click.option("--by", metavar="ATTRIBUTE", help="A register column (sector, role, ...).")
+@output_options
+@pass_project
+def prevalence(
+    project: Project, coder: str | None, by: str | None, fmt: str, output: Path | None
+) -> None:
+    """Show how many segments, documents and participants each code covers.
+
+    Parent codes roll up their children; % of participants is of those with at
+    least one segment (n), withdrawn participants left out.
+
+    \b
+    Example:
+      mpsp-qual prevalence
+      mpsp-qual prevalence --by sector --format csv -o prevalence.csv
+    """
+    frame = aggregate.prevalence(project, coder=coder, by=by)
+    heading = _coder_heading(frame)
+    if by is not None:
+        sizes = frame.drop_duplicates(by)[[by, "n"]]
+        heading += (
+            " ("
+            + ", ".join(f"{g or '(blank)'}: {n}" for g, n in sizes.itertuples(index=False))
+            + ")"
+        )
+    _emit(frame, fmt, output, heading)
+
+
+@cli.command()
+@coder_option
+@click.option(
+    "--kind",
+    type=click.Choice(MATRIX_KINDS),
+    default="case-code",
+    show_default=True,
+    help="Participants by codes, or codes by codes counting segments or participants.",
+)
+@click.option("--codes", multiple=True, metavar="IDS", help="Only these codes (comma-separated).")
+@output_options
+@pass_project
+def matrix(
+    project: Project,
+    coder: str | None,
+    kind: str,
+    codes: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Show a case x code or a code co-occurrence matrix.
+
+    \b
+    Example:
+      mpsp-qual matrix
+      mpsp-qual matrix --kind cooccurrence --codes misaligned-values,capacity-constraints
+      mpsp-qual matrix --kind cooccurrence-participants -o cooccurrence.xlsx
+    """
+    if kind == "case-code":
+        frame = aggregate.case_code(project, coder=coder, codes=_split(codes))
+    else:
+        unit = "segments" if kind == "cooccurrence" else "participants"
+        frame = aggregate.cooccurrence(project, coder=coder, unit=unit, codes=_split(codes))
+    _emit(frame, fmt, output, _coder_heading(frame))
+
+
+@cli.command()
+@coder_option
+@click.option(
+    "--codes", multiple=True, metavar="IDS", help="Themes (default: the top-level codes)."
+)
+@click.option(
+    "--words", type=click.IntRange(min=1), default=40, show_default=True, help="Words per excerpt."
+)
+@output_options
+@pass_project
+def framework(
+    project: Project,
+    coder: str | None,
+    codes: tuple[str, ...],
+    words: int,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Show the framework matrix: participants by themes, with their coded excerpts.
+
+    For the research team's analysis, not for quoting: it includes participants who
+    declined quotes (never withdrawn ones).
+
+    \b
+    Example:
+      mpsp-qual framework -o framework.xlsx
+      mpsp-qual framework --codes misaligned-values,capacity-constraints --words 25
+    """
+    frame = aggregate.framework_matrix(project, coder=coder, codes=_split(codes), words=words)
+    _emit(frame, fmt, output, _coder_heading(frame))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--by", metavar="ATTRIBUTE", help="A survey column to group by (sector, ...).")
+@click.option(
+    "--agree",
+    "agree",
+    multiple=True,
+    metavar="LEVELS",
+    help='Levels that count as agree, e.g. "4,5" (default) or "5" or "Strongly agree".',
+)
+@output_options
+def survey(
+    file: Path, by: str | None, agree: tuple[str, ...], fmt: str, output: Path | None
+) -> None:
+    """Show per statement the % who agree, with n and the 95% Wilson interval.
+
+    Blank and "Don't know" answers are left out of n; yes/no items show % yes.
+
+    \b
+    Example:
+      mpsp-qual survey survey.csv
+      mpsp-qual survey survey.csv --by sector --agree 5 --format csv
+    """
+    from ..survey import read_survey, survey_agreement
+
+    frame = survey_agreement(read_survey(file), by=by, agree=_split(agree))
+    levels = ", ".join(str(level) for level in frame.attrs["agree"])
+    _emit(frame, fmt, output, f"Agree = levels {levels}; 95% Wilson interval")
+
+
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("summary.xlsx"),
+    show_default=True,
+    help="The workbook to write (.xlsx).",
+)
+@coder_option
+@click.option(
+    "--survey",
+    "survey_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Survey responses (.csv or .xlsx) for the Survey sheet.",
+)
+@click.option(
+    "--by", multiple=True, metavar="ATTRIBUTE", help="Break prevalence down by (repeatable)."
+)
+@click.option("--agree", multiple=True, metavar="LEVELS", help="Survey levels that count as agree.")
+@pass_project
+def report(
+    project: Project,
+    output: Path,
+    coder: str | None,
+    survey_file: Path | None,
+    by: tuple[str, ...],
+    agree: tuple[str, ...],
+) -> None:
+    """Write the summary workbook: prevalence, breakdowns, matrices, survey, framework.
+
+    \b
+    Example:
+      mpsp-qual report -o summary.xlsx --survey survey.csv --by sector --by role
+    """
+    from ..export.excel import write_summary
+
+    summary = write_summary(
+        project,
+        output,
+        coder=coder,
+        survey=survey_file,
+        by=_split(by) or (),
+        agree=_split(agree),
+        optional=True,
+    )
+    for note in summary.notes:
+        warn(note)
+    click.echo(
+        f"Wrote {summary.path} (coder {summary.coder}; sheets: {', '.join(summary.sheets)})."
+    )
