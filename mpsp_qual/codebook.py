@@ -198,7 +198,9 @@ def load_codebook_text(text: str, *, source: str = "<string>") -> Codebook:
     Raises:
         CodebookError: if the YAML does not parse or the codebook is invalid.
     """
-    loader = yaml.SafeLoader(text)
+    # The C loader (where PyYAML was built with libyaml) is about ten times faster and
+    # gives the same nodes and line marks.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

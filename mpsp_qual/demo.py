@@ -56,4 +56,20 @@ def run_demo(
     for warning in report.warnings:
         log(f"Warning: {warning}")
     show("Documents", project.documents().drop(columns=["sha256", "imported_at"]))
+    out.mkdir(parents=True, exist_ok=True)
+    for step in _steps():
+        step(project, out, log=log, show=show)
     return project
+
+
+def _steps() -> list:
+    """Each feature's part of the demo, in pipeline order."""
+    from . import aggregate, agreement, autocode, quotes, refi
+
+    return [
+        autocode.demo_step,
+        agreement.demo_step,
+        aggregate.demo_step,
+        quotes.demo_step,
+        refi.demo_step,
+    ]

@@ -129,7 +129,7 @@ class Codebook:
                 return code
         from .errors import UnknownCode
 
-        raise UnknownCode(f"The codebook has no code {code_id!r}; `mpsp-qual codes` lists them.")
+        raise UnknownCode(f"the codebook has no code {code_id!r}; `mpsp-qual codes` lists them.")
 
     def children(self, code_id: str | None) -> list[Code]:
         """The direct children of a code (``None`` for the top-level codes)."""
