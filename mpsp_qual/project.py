@@ -630,6 +630,38 @@ class Project(CodingsMixin):
             columns=SEGMENT_COLUMNS
         )
 
+    # -- feature entry points: the command line mirrors these -----------------------------
+
+    def autocode(self, *, dry_run: bool = False, progress: Progress | None = None) -> pd.DataFrame:
+        """Auto-code participant segments; see :func:`mpsp_qual.autocode.autocode`."""
+        from .autocode import autocode
+
+        return autocode(self, dry_run=dry_run, progress=progress)
+
+    def prevalence(self, *, coder: str | None = None, by: str | None = None) -> pd.DataFrame:
+        """Prevalence by code; see :func:`mpsp_qual.aggregate.prevalence`."""
+        from .aggregate import prevalence
+
+        return prevalence(self, coder=coder, by=by)
+
+    def quotes(self, **options) -> pd.DataFrame:
+        """The consent-gated quote bank; see :func:`mpsp_qual.quotes.quote_bank`."""
+        from .quotes import quote_bank
+
+        return quote_bank(self, **options)
+
+    def verify(self, draft: PathLike) -> pd.DataFrame:
+        """Check a report draft's quotes; see :func:`mpsp_qual.verify.verify_draft`."""
+        from .verify import verify_draft
+
+        return verify_draft(self, draft)
+
+    def withdraw(self, participant_id: str, *, purge: bool = False):
+        """Withdraw a participant; see :func:`mpsp_qual.withdraw.withdraw`."""
+        from .withdraw import withdraw
+
+        return withdraw(self, participant_id, purge=purge)
+
     def coders(self) -> list[str]:
         """Every coder with codings or coded segments, ``auto`` first."""
         names = {
