@@ -1,1 +1,285 @@
-"""Commands for quotes (filled in by its feature)."""
+"""Commands for quotes: the quote bank, approval requests, draft verification, withdrawal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..project import Project
+from ..quotes import (
+    ATTRIBUTIONS,
+    STATUSES,
+    approve_quotes,
+    quote_bank,
+    request_quotes,
+    require_approval,
+    set_require_approval,
+)
+from .base import cli, emit, output_options, pass_project, warn
+
+SHOWN = [
+    "quote_id",
+    "code",
+    "participant_id",
+    "attribution",
+    "start_time",
+    "words",
+    "status",
+    "text",
+]
+
+
+def bank_options(f):
+    """The options that pick quotes, shared by ``quotes`` and ``quotes request``."""
+    f = click.option(
+        "--max-words",
+        type=click.IntRange(min=1),
+        default=120,
+        show_default=True,
+        help="Longest quote, in words.",
+    )(f)
+    f = click.option(
+        "--min-words",
+        type=click.IntRange(min=1),
+        default=10,
+        show_default=True,
+        help="Shortest quote, in words.",
+    )(f)
+    f = click.option(
+        "--redact",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Extra names to redact, one a line ('org: Name' for an organisation).",
+    )(f)
+    f = click.option("--coder", help="Whose codings (default: consensus, else the main coder).")(f)
+    f = click.option("--code", "code", metavar="ID", help="Only this code and the codes below it.")(
+        f
+    )
+    return f
+
+
+@cli.group(invoke_without_command=True)
+@bank_options
+@click.option(
+    "--status",
+    type=click.Choice(STATUSES),
+    default="approved",
+    show_default=True,
+    help="approved: what may go in the report; pending: awaiting a decision; all: both.",
+)
+@click.option(
+    "--attribution",
+    type=click.Choice(ATTRIBUTIONS),
+    default="label",
+    show_default=True,
+    help="label ('Health PSM'), or named for participants who agreed to be named.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the bank to FILE (.md, .docx, .xlsx or .csv) instead of printing it.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "csv", "json")),
+    default="table",
+    show_default=True,
+    help="How to print the list.",
+)
+@click.pass_context
+def quotes(ctx, code, coder, redact, min_words, max_words, status, attribution, output, fmt):
+    """List or write the quote bank: consented, approved, attributed and redacted quotes.
+
+    Participants who declined quotes or withdrew never appear, whatever the options.
+
+    \b
+    Examples:
+      mpsp-qual quotes --code challenges
+      mpsp-qual quotes --status pending
+      mpsp-qual quotes --attribution named --redact names.txt -o quotes.docx
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    project: Project = ctx.obj.project
+    options = dict(
+        code=code,
+        coder=coder,
+        status=status,
+        attribution=attribution,
+        redact=redact,
+        min_words=min_words,
+        max_words=max_words,
+    )
+    if output is not None and output.suffix.lower() != ".json":
+        from ..export.quotebank import write_quote_bank
+
+        n = write_quote_bank(project, output, **options)
+        click.echo(f"Wrote {output} ({n} quotes).", err=True)
+        return
+    frame = quote_bank(project, **options)
+    emit(frame if output is not None else frame[SHOWN], fmt if output is None else "json", output)
+
+
+@quotes.command("request")
+@bank_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The request workbook to write (.xlsx).",
+)
+@click.option(
+    "--draft",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ask about the quotes this report draft uses instead of the bank's candidates.",
+)
+@click.option(
+    "--all", "all_", is_flag=True, help="Include quotes already decided (decisions filled in)."
+)
+@pass_project
+def request(project: Project, code, coder, redact, min_words, max_words, output, draft, all_):
+    """Write a workbook asking each participant to approve their quotes.
+
+    One sheet per participant, with a Decision dropdown (approved, declined,
+    approved with edits) and a column for the edited text. Import it back with
+    `quotes approve`.
+
+    \b
+    Examples:
+      mpsp-qual quotes request -o requests.xlsx
+      mpsp-qual quotes request --draft report.docx -o requests.xlsx
+    """
+    from ..export.quotebank import write_requests
+
+    frame = request_quotes(
+        project,
+        code=code,
+        coder=coder,
+        status="all" if all_ else "pending",
+        draft=draft,
+        redact=redact,
+        min_words=min_words,
+        max_words=max_words,
+    )
+    n = write_requests(project, frame, output)
+    people = frame["participant_id"].nunique() if n else 0
+    click.echo(f"Wrote {output}: {n} quotes for {people} participants.")
+
+
+@quotes.command("approve")
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@pass_project
+def approve(project: Project, workbook: Path) -> None:
+    """Record the decisions of a filled-in request workbook.
+
+    \b
+    Example:
+      mpsp-qual quotes approve requests.xlsx
+    """
+    report = approve_quotes(project, workbook)
+    for note in report.notes:
+        warn(note)
+    counts = ", ".join(f"{n} {d}" for d, n in sorted(report.counts.items())) or "none"
+    click.echo(
+        f"Recorded {report.recorded} decisions ({counts}); {report.unchanged} unchanged, "
+        f"{report.undecided} still pending."
+    )
+
+
+@quotes.command("require-approval")
+@click.argument("setting", type=click.Choice(("on", "off")), required=False)
+@pass_project
+def require_approval_cmd(project: Project, setting: str | None) -> None:
+    """Show, or switch on or off, whether only approved quotes reach the report bank.
+
+    \b
+    Example:
+      mpsp-qual quotes require-approval off
+    """
+    if setting is not None:
+        set_require_approval(project, setting == "on")
+    state = "on" if require_approval(project) else "off"
+    click.echo(f"Quote approval required: {state}.")
+
+
+@cli.command()
+@click.argument("draft", type=click.Path(dir_okay=False, path_type=Path))
+@output_options
+@pass_project
+def verify(project: Project, draft: Path, fmt: str, output: Path | None) -> None:
+    """Check every quote in a report draft against the transcripts, consent and approval.
+
+    Exits with status 1 if any quote is not found, is by a participant who declined
+    quotes or withdrew, or is not approved.
+
+    \b
+    Example:
+      mpsp-qual verify report.docx
+    """
+    from ..verify import verify_draft, verify_summary
+
+    result = verify_draft(project, draft)
+    shown = (
+        result
+        if output is not None or fmt != "table"
+        else result[
+            [
+                "passage",
+                "location",
+                "match",
+                "participant_id",
+                "consent",
+                "approval",
+                "problem",
+                "diff",
+                "text",
+            ]
+        ]
+    )
+    emit(shown, fmt, output)
+    summary = verify_summary(result)
+    if len(result) and not result["ok"].all():
+        raise click.ClickException(summary)
+    click.echo(summary, err=True)
+
+
+@cli.group()
+def participant() -> None:
+    """Manage one participant (withdrawal)."""
+
+
+@participant.command("withdraw")
+@click.argument("participant_id", metavar="ID")
+@click.option(
+    "--purge", is_flag=True, help="Also delete every word of theirs from the project file."
+)
+@pass_project
+def withdraw_cmd(project: Project, participant_id: str, purge: bool) -> None:
+    """Withdraw a participant: excluded from every count, sheet and quote from now on.
+
+    \b
+    Example:
+      mpsp-qual participant withdraw P06 --purge
+    """
+    from ..withdraw import withdraw
+
+    report = withdraw(project, participant_id, purge=purge)
+    if report.already_withdrawn:
+        click.echo(f"{participant_id} had already withdrawn.")
+    else:
+        click.echo(
+            f"{participant_id} withdrawn: excluded from every count, matrix, sheet and quote "
+            "from now on."
+        )
+    if report.purged:
+        click.echo(
+            f"Purged {participant_id}: {report.turns} turns, {report.segments} segments, "
+            f"{report.codings} codings, {report.memos} memos and {report.approvals} quote "
+            "approvals deleted; their words blanked out of the stored transcripts; "
+            "project file compacted."
+        )
+    for message in report.warnings:
+        warn(message)
