@@ -1,7 +1,10 @@
 """The whole pipeline on the shipped sample: what ``mpsp-qual demo`` and ``make demo`` run.
 
-Each step is a library call; ``log`` receives a line per step (the command line
-prints them), and tables come back for the caller to show.
+Each step is a feature's ``demo_step``; ``log`` receives a line per step (the command
+line prints them), and ``show`` a table to display. Running the demo again changes
+nothing in the project: imports of unchanged files are no-ops, auto-coding and
+sheet imports replace their own codings with the same ones, and outputs are
+rewritten whole.
 """
 
 from __future__ import annotations
@@ -26,29 +29,23 @@ Show = Callable[[str, pd.DataFrame], None]
 def run_demo(
     outdir: PathLike = "demo-output",
     *,
-    sample: PathLike = SAMPLE,
-    codebook: PathLike = CODEBOOK,
     log: Log = lambda line: None,
     show: Show = lambda title, frame: None,
 ) -> Project:
-    """Build ``OUTDIR/project`` from the sample and write the outputs into OUTDIR.
-
-    Running it again changes nothing in the project: imports of unchanged files are
-    no-ops, and auto-coding replaces its own codings with the same ones.
+    """Build ``OUTDIR/project`` from ``transcripts_sample/`` and write the outputs into OUTDIR.
 
     Raises:
-        ProjectError: the sample folder or codebook is missing.
+        ProjectError: the sample folder or the codebook is missing (an installed copy
+            without the source checkout).
     """
     out = Path(outdir)
-    sample = Path(sample)
-    if not sample.is_dir() or not Path(codebook).is_file():
+    if not SAMPLE.is_dir() or not CODEBOOK.is_file():
         raise ProjectError(
-            f"the demo needs {sample} and {codebook}; run it from a source checkout "
-            "or pass --sample and --codebook."
+            f"the demo needs {SAMPLE} and {CODEBOOK}; run it from a source checkout of mpsp-qual."
         )
-    register = sample / "participants.csv"
-    project = Project.init(out / "project", codebook=codebook, register=register)
-    report = project.import_transcripts([sample / "interviews"], register=register)
+    register = SAMPLE / "participants.csv"
+    project = Project.init(out / "project", codebook=CODEBOOK, register=register)
+    report = project.import_transcripts([SAMPLE / "interviews"], register=register)
     log(
         f"Imported {len(report.imported)} transcripts ({len(report.unchanged)} unchanged), "
         f"{report.segments} new segments."
@@ -63,13 +60,14 @@ def run_demo(
 
 
 def _steps() -> list:
-    """Each feature's part of the demo, in pipeline order."""
+    """Each feature's part of the demo, in pipeline order (quotes before the workbook,
+    so that its Quotes sheet holds the approved quotes)."""
     from . import aggregate, agreement, autocode, quotes, refi
 
     return [
         autocode.demo_step,
         agreement.demo_step,
-        aggregate.demo_step,
         quotes.demo_step,
+        aggregate.demo_step,
         refi.demo_step,
     ]

@@ -146,35 +146,21 @@ def participants(project: Project, fmt: str, output: Path | None) -> None:
     default="demo-output",
     type=click.Path(file_okay=False, path_type=Path),
 )
-@click.option(
-    "--sample",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Sample folder (default: transcripts_sample/).",
-)
-@click.option(
-    "--codebook",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Codebook (default: codebooks/partnerships.yaml).",
-)
-def demo(outdir: Path, sample: Path | None, codebook: Path | None) -> None:
+def demo(outdir: Path) -> None:
     """Run the whole pipeline on the sample interviews into OUTDIR.
+
+    Imports transcripts_sample/, auto-codes it, compares a second coder, writes
+    quotes, the summary workbook and REFI-QDA files, and verifies the sample draft.
 
     \b
     Example:
       mpsp-qual demo demo-output
     """
-    from .. import demo as demo_module
+    from ..demo import run_demo
     from ..export.tables import to_terminal
 
     def show(title, frame):
         click.echo(f"\n{title}\n{to_terminal(frame)}")
 
-    kwargs = {"log": click.echo, "show": show}
-    if sample:
-        kwargs["sample"] = sample
-    if codebook:
-        kwargs["codebook"] = codebook
-    demo_module.run_demo(outdir, **kwargs).close()
+    run_demo(outdir, log=click.echo, show=show).close()
     click.echo(f"\nDemo finished; outputs in {outdir}/, project in {outdir}/project/.")
