@@ -155,7 +155,7 @@ def test_prevalence_to_a_workbook(runner, proj, tmp_path):
         ),
         pytest.param(
             ["matrix", "--codes", "lead-provider,nope"],
-            "Error: The codebook has no code 'nope'; `mpsp-qual codes` lists them.\n",
+            "Error: the codebook has no code 'nope'; `mpsp-qual codes` lists them.\n",
             id="unknown-code",
         ),
         pytest.param(

@@ -1,0 +1,692 @@
+"""Draft verification: is every quote in a report draft what a consenting participant said?
+
+:func:`verify_draft` finds every quoted passage of six words or more in a draft
+(.docx, .md or .txt): text in curly “…” or straight "…" double quotation marks, and
+Markdown block quotes (``> …``; in Word, paragraphs in a Quote style). Single
+quotation marks are not read, since they cannot be told from apostrophes.
+
+Each passage is looked up across every speaker turn of the project in two steps, so
+that a 50-page draft against a million-word project takes seconds: a prefilter (an
+inverted index of the adjacent word pairs of every turn; a passage's rarest pairs pick
+the few turns sharing most of them, weighted by inverse document frequency), then rapidfuzz
+``partial_ratio_alignment`` on those few to locate the passage, and a word-level diff
+(difflib) of the passage against the located source. The result is ``verbatim``
+(identical after normalising quotation marks, dashes, spaces and the case of the first
+letter), ``edited`` (with the differences shown as ``[-source words-]{+draft words+}``)
+or ``not found``. A passage that differs from its source only where the draft has a
+redaction placeholder (``[name]``, ``[organisation]``) counts as ``verbatim``, with the
+number of redactions given. Each found passage is reported with its speaker, their
+consent and the quote's approval; a passage fails when it is not found, when its
+speaker declined quotes, withdrew or is the interviewer, when the participant declined
+that quote, and (with approval required, the default) when it is not approved.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from rapidfuzz import fuzz
+
+from .errors import InputError
+from .model import PathLike
+
+MIN_WORDS = 6
+#: The rapidfuzz partial_ratio a passage needs against a turn to be located there.
+LOCATE_SCORE = 75
+#: The share of a passage's words that must match its source, in order, to count as found.
+MIN_COVERAGE = 0.6
+#: How many turns the prefilter hands to rapidfuzz per passage.
+CANDIDATES = 10
+#: How many of a passage's rarest word pairs the prefilter looks up.
+PREFILTER_WORDS = 12
+DRAFT_FORMATS = (".docx", ".md", ".markdown", ".txt")
+
+VERIFY_COLUMNS = [
+    "passage",
+    "location",
+    "words",
+    "match",
+    "score",
+    "redactions",
+    "participant_id",
+    "consent",
+    "approval",
+    "ok",
+    "problem",
+    "document",
+    "segment_id",
+    "start",
+    "end",
+    "start_time",
+    "diff",
+    "text",
+]
+
+# One character for one, so that offsets in the normalised text are offsets in the original.
+_NORMALISE = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "″": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "′": "'",
+        "–": "-",
+        "—": "-",
+        "‒": "-",
+        "―": "-",
+        "−": "-",
+        "‐": "-",
+        "‑": "-",
+        "…": ".",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\t": " ",
+        "\r": " ",
+        "\n": " ",
+    }
+)
+_PLACEHOLDER = r"\[(?:name|organisation|organization)\]"
+_TOKENS = re.compile(rf"{_PLACEHOLDER}|\w+(?:'\w+)*|[^\w\s]", re.IGNORECASE)
+_IS_PLACEHOLDER = re.compile(rf"^{_PLACEHOLDER}$", re.IGNORECASE)
+_WORDS = re.compile(r"\w+")
+
+
+def normalise(text: str) -> str:
+    """Quotation marks, dashes and spaces made plain, one character for one."""
+    return text.translate(_NORMALISE)
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in _TOKENS.finditer(normalise(text))]
+
+
+def _is_word(token: str) -> bool:
+    return token[0].isalnum() or token[0] == "_" or token.startswith("[")
+
+
+def _strip_edge_punct(tokens: list) -> list:
+    first, last = 0, len(tokens)
+    while first < last and not _is_word(tokens[first][0]):
+        first += 1
+    while last > first and not _is_word(tokens[last - 1][0]):
+        last -= 1
+    return tokens[first:last]
+
+
+# -- reading a draft -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A quoted passage of a draft: its text, where it is, and whether it is a block quote."""
+
+    text: str
+    location: str
+    block: bool = False
+
+
+_CURLY = re.compile(r"“([^“”]+)”")
+_STRAIGHT = re.compile(r'"([^"]+)"')
+_DASH_ATTRIBUTION = re.compile(r"^\s*(?:[–—]|-{1,2})\s+\S")
+_TRAILING_ATTRIBUTION = re.compile(r'^\s*[“"](?P<inner>.+)[”"]\s*(?:[–—]|-{1,2})\s+.+$', re.S)
+_EMPHASIS = re.compile(r"(?<!\w)[*_]{1,3}|[*_]{1,3}(?!\w)")
+
+
+def _clean(text: str) -> str:
+    text = _EMPHASIS.sub("", text)
+    return " ".join(text.replace("\\", "").split())
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    m = _TRAILING_ATTRIBUTION.match(text)
+    if m:
+        text = m["inner"]
+    if len(text) >= 2 and text[0] in '“"' and text[-1] in '”"':
+        text = text[1:-1]
+    return text.strip()
+
+
+def _words(text: str) -> int:
+    return len(_WORDS.findall(text))
+
+
+def _inline(text: str, location) -> list[Passage]:
+    """Passages in quotation marks in one paragraph; ``location(offset)`` names where."""
+    out = []
+    masked = text
+    for m in _CURLY.finditer(text):
+        out.append((m.start(), m.group(1)))
+        masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end() :]
+    for m in _STRAIGHT.finditer(masked):
+        out.append((m.start(), m.group(1)))
+    passages = []
+    for start, inner in sorted(out):
+        inner = _clean(inner)
+        if _words(inner) >= MIN_WORDS:
+            passages.append(Passage(inner, location(start)))
+    return passages
+
+
+def passages_from_markdown(text: str) -> list[Passage]:
+    """Quoted passages of Markdown (or plain) text: block quotes and text in quotation marks."""
+    lines = text.splitlines()
+    passages: list[Passage] = []
+    fence = None
+    para: list[str] = []
+    para_line = 0
+    block: list[tuple[int, str]] = []
+
+    def flush_para() -> None:
+        if para:
+            joined = "\n".join(para)
+            first = para_line
+
+            def where(offset: int, joined=joined, first=first) -> str:
+                return f"line {first + joined.count(chr(10), 0, offset)}"
+
+            passages.extend(_inline(joined, where))
+            para.clear()
+
+    def flush_block() -> None:
+        chunk: list[tuple[int, str]] = []
+        for number, line in [*block, (0, "")]:
+            if line.strip():
+                chunk.append((number, line))
+                continue
+            if chunk:
+                body = " ".join(line for _, line in chunk)
+                if not _DASH_ATTRIBUTION.match(body):
+                    inner = _clean(_unquote(body))
+                    if _words(inner) >= MIN_WORDS:
+                        passages.append(Passage(inner, f"line {chunk[0][0]}", block=True))
+                chunk = []
+        block.clear()
+
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if fence is not None:
+            if stripped.startswith(fence):
+                fence = None
+            continue
+        if stripped.startswith(("```", "~~~")):
+            flush_para()
+            flush_block()
+            fence = stripped[:3]
+            continue
+        quote = re.match(r"^ {0,3}>\s?(.*)$", line)
+        if quote:
+            flush_para()
+            inner = quote.group(1)
+            while re.match(r"^>\s?", inner):  # nested block quotes read as one
+                inner = re.sub(r"^>\s?", "", inner)
+            block.append((number, inner))
+            continue
+        flush_block()
+        if not stripped:
+            flush_para()
+            continue
+        if not para:
+            para_line = number
+        para.append(line)
+    flush_para()
+    flush_block()
+    return passages
+
+
+def passages_from_docx(path: Path) -> list[Passage]:
+    """Quoted passages of a Word draft: Quote-style paragraphs, and text in quotation marks."""
+    from docx import Document
+
+    try:
+        doc = Document(str(path))
+    except Exception as exc:  # python-docx raises several kinds for a file that is not .docx
+        raise InputError(
+            f"{path.name} cannot be read as a Word document ({type(exc).__name__}); "
+            "save the draft as .docx, .md or .txt."
+        ) from None
+    paragraphs = list(doc.paragraphs)
+    for table in doc.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                paragraphs.extend(cell.paragraphs)
+    passages: list[Passage] = []
+    for number, para in enumerate(paragraphs, start=1):
+        text = para.text
+        style = (para.style.name if para.style is not None else "") or ""
+        if "quote" in style.casefold() and text.strip():
+            if _DASH_ATTRIBUTION.match(text):
+                continue
+            inner = _clean(_unquote(text))
+            if _words(inner) >= MIN_WORDS:
+                passages.append(Passage(inner, f"paragraph {number}", block=True))
+            continue
+        passages.extend(_inline(text, lambda offset, n=number: f"paragraph {n}"))
+    return passages
+
+
+def extract_passages(draft: PathLike) -> list[Passage]:
+    """Every quoted passage of six words or more in a draft (.docx, .md or .txt).
+
+    Raises:
+        InputError: the file is missing, of another kind, or unreadable.
+    """
+    path = Path(draft)
+    suffix = path.suffix.lower()
+    if suffix not in DRAFT_FORMATS:
+        raise InputError(
+            f"{path.name}: verify reads .docx, .md and .txt drafts; save the draft as one of them."
+        )
+    if not path.is_file():
+        raise InputError(f"{path}: no such draft.")
+    if suffix == ".docx":
+        return passages_from_docx(path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    return passages_from_markdown(text)
+
+
+# -- the source index ----------------------------------------------------------------------
+
+
+def _pairs(words: list[str]) -> list[str]:
+    """Adjacent word pairs: far more telling than single words when the words are common."""
+    return [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
+class SourceIndex:
+    """Every speaker turn of a project, with an inverted index of their words.
+
+    Turns rather than segments are indexed, so that a quote spanning several sentence
+    segments of one turn is found whole.
+    """
+
+    def __init__(self, project) -> None:
+        rows = project.store.execute(
+            """SELECT d.name AS document, t.idx AS turn, t.speaker, t.start, t.start_time,
+                      t.text, p.participant_id
+               FROM turns t JOIN documents d ON d.id = t.document_id
+               LEFT JOIN participants p ON p.transcript = d.name COLLATE NOCASE
+                                       AND p.speaker = t.speaker COLLATE NOCASE
+               ORDER BY d.name, t.idx"""
+        ).fetchall()
+        self.turns = [dict(r) for r in rows]
+        self.lowered = [normalise(t["text"]).lower() for t in self.turns]
+        # A participant's approved edit of a quote is a source too: the draft may use it.
+        where = {(t["document"], t["turn"]): i for i, t in enumerate(self.turns)}
+        self.edits: dict[int, tuple[int, int, int]] = {}  # entry -> (turn, start, end)
+        for r in project.store.execute(
+            """SELECT v.document, v.turn, a.start, a.end, a.edited_text
+               FROM quote_approvals a JOIN segment_view v ON v.segment_id = a.segment_id
+               WHERE a.decision = 'approved with edits' AND a.edited_text IS NOT NULL"""
+        ):
+            i = where.get((r["document"], r["turn"]))
+            if i is not None:
+                base = self.turns[i]["start"]
+                self.edits[len(self.lowered)] = (i, r["start"] - base, r["end"] - base)
+                self.lowered.append(normalise(r["edited_text"]).lower())
+        postings: dict[str, list[int]] = {}
+        for i, text in enumerate(self.lowered):
+            for pair in set(_pairs(_WORDS.findall(text))):
+                postings.setdefault(pair, []).append(i)
+        self.postings = postings
+
+    def candidates(self, words: list[str], k: int = CANDIDATES) -> list[int]:
+        """The ``k`` turns sharing most of the passage's rarest word pairs (IDF-weighted)."""
+        n = len(self.lowered)
+        known = sorted(
+            {w for w in _pairs(words) if w in self.postings}, key=lambda w: len(self.postings[w])
+        )
+        chosen = known[:PREFILTER_WORDS]
+        if not chosen:
+            return []
+        scores: Counter[int] = Counter()
+        for w in chosen:
+            plist = self.postings[w]
+            weight = math.log((n + 1) / len(plist))
+            for i in plist:
+                scores[i] += weight
+        return [i for i, _ in scores.most_common(k)]
+
+
+# -- matching --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Match:
+    turn: dict
+    start: int  # offsets into the turn text
+    end: int
+    opcodes: list
+    a: list  # passage tokens
+    b: list  # source tokens
+    coverage: float
+    similarity: float
+
+
+def _compare_key(token: str) -> str:
+    return token.lower() if _is_word(token) else token
+
+
+def _locate(index: SourceIndex, text: str) -> _Match | None:
+    ptoks = _strip_edge_punct(_tokens(text))
+    if not ptoks:
+        return None
+    needle = " ".join(normalise(text).lower().split())
+    best = None
+    for i in index.candidates(_WORDS.findall(needle)):
+        hay = index.lowered[i]
+        if len(needle) <= len(hay):
+            al = fuzz.partial_ratio_alignment(needle, hay)
+            lo, hi = al.dest_start, al.dest_end
+        else:
+            al = fuzz.partial_ratio_alignment(hay, needle)
+            lo, hi = 0, len(hay)
+        if best is None or al.score > best[0]:
+            best = (al.score, i, lo, hi)
+    if best is None or best[0] < LOCATE_SCORE:
+        return None
+    _, i, lo, hi = best
+    if i in index.edits:
+        # Found in a participant's approved edit: compare with the span they edited.
+        t, lo, hi = index.edits[i]
+        turn = index.turns[t]
+        m = _refine(ptoks, turn, lo, hi)
+        if m is not None:
+            m.coverage = 1.0
+        return m
+    turn = index.turns[i]
+    pad = len(needle) // 3 + 20
+    return _refine(ptoks, turn, max(0, lo - pad), min(len(turn["text"]), hi + pad))
+
+
+def _refine(ptoks: list, turn: dict, lo: int, hi: int) -> _Match | None:
+    """Align the passage's tokens with turn text [lo, hi), and trim to the matched region."""
+    source = turn["text"]
+    window = [(t, a + lo, b + lo) for t, a, b in _tokens(source[lo:hi])]
+    a_keys = [_compare_key(t) for t, _, _ in ptoks]
+    b_keys = [_compare_key(t) for t, _, _ in window]
+    blocks = [
+        blk
+        for blk in difflib.SequenceMatcher(
+            None, a_keys, b_keys, autojunk=False
+        ).get_matching_blocks()
+        if blk.size
+    ]
+    solid = [blk for blk in blocks if blk.size >= 2] or blocks
+    if not solid:
+        return None
+    # The source region: from the first to the last solid run, widened by the passage
+    # words left unmatched at either end (and a little more), then trimmed so that it
+    # holds no source words beyond what the passage's ends stand for.
+    head = solid[0].a + 2
+    tail = len(a_keys) - solid[-1].a - solid[-1].size + 2
+    first = max(0, solid[0].b - head)
+    last = min(len(window), solid[-1].b + solid[-1].size + tail)
+    ops = difflib.SequenceMatcher(None, a_keys, b_keys[first:last], autojunk=False).get_opcodes()
+    lo_j, hi_j = 0, last - first
+    # difflib turns a (passage) into b (source): "insert" is source-only words. At the
+    # edges these are dropped, and so are replaced source words unlike the draft's.
+    sub = b_keys[first:last]
+
+    def unlike(i1: int, i2: int, j1: int, j2: int) -> bool:
+        if all(_IS_PLACEHOLDER.match(k) for k in a_keys[i1:i2]):
+            return False  # a redaction stands for the source words it replaced
+        return fuzz.ratio(" ".join(a_keys[i1:i2]), " ".join(sub[j1:j2])) < 60
+
+    if ops and ops[0][0] in ("insert", "replace"):
+        tag, i1, i2, j1, j2 = ops[0]
+        lo_j = j2 if tag == "insert" or unlike(i1, i2, j1, j2) else max(j1, j2 - (i2 - i1))
+    if len(ops) > 1 and ops[-1][0] in ("insert", "replace"):
+        tag, i1, i2, j1, j2 = ops[-1]
+        hi_j = j1 if tag == "insert" or unlike(i1, i2, j1, j2) else min(j2, j1 + (i2 - i1))
+    region = _strip_edge_punct(window[first + lo_j : first + max(lo_j, hi_j)])
+    if not region:
+        return None
+    r_keys = [_compare_key(t) for t, _, _ in region]
+    matcher = difflib.SequenceMatcher(None, a_keys, r_keys, autojunk=False)
+    matched = sum(blk.size for blk in matcher.get_matching_blocks())
+    words = sum(1 for t, _, _ in ptoks if _is_word(t))
+    return _Match(
+        turn=turn,
+        start=region[0][1],
+        end=region[-1][2],
+        opcodes=matcher.get_opcodes(),
+        a=ptoks,
+        b=region,
+        coverage=matched / max(len(a_keys), 1) if words else 0.0,
+        similarity=round(100 * matcher.ratio(), 1),
+    )
+
+
+def _render(tokens: list, i: int, j: int, text: str) -> str:
+    if i >= j:
+        return ""
+    return normalise(text)[tokens[i][1] : tokens[j - 1][2]]
+
+
+def _diff(m: _Match, passage: str) -> tuple[str, str, int]:
+    """(match kind, diff text, redactions) for a located passage."""
+    source = m.turn["text"]
+    parts: list[str] = []
+    edited = False
+    redactions = 0
+    for tag, i1, i2, j1, j2 in m.opcodes:
+        if tag == "equal":
+            # Case differs only where the draft capitalised the first word of an excerpt.
+            for k in range(i2 - i1):
+                a, b = m.a[i1 + k][0], m.b[j1 + k][0]
+                if a != b and not (i1 + k == 0 and a[1:] == b[1:]):
+                    edited = True
+            shown = _render(m.b, j1, j2, source)
+            words = shown.split()
+            if len(words) > 8:
+                shown = " ".join(words[:3]) + " … " + " ".join(words[-3:])
+            parts.append(shown)
+            continue
+        new = _render(m.a, i1, i2, passage)
+        old = _render(m.b, j1, j2, source)
+        if tag == "replace" and all(_IS_PLACEHOLDER.match(t[0]) for t in m.a[i1:i2]):
+            redactions += i2 - i1
+            parts.append(new)
+            continue
+        edited = True
+        # difflib turns a (the draft) into b (the source): "insert" is source-only words.
+        if tag in ("replace", "insert"):
+            parts.append(f"[-{old}-]")
+        if tag in ("replace", "delete"):
+            parts.append(f"{{+{new}+}}")
+    kind = "edited" if edited else "verbatim"
+    return kind, (" ".join(parts) if edited else ""), redactions
+
+
+# -- verification ----------------------------------------------------------------------------
+
+
+def _approval(project, participant_id: str, document: str, start: int, end: int, passage: str):
+    """(approval state, problem or "") for a located passage of a quotable participant."""
+    from .quotes import require_approval
+
+    rows = project.store.execute(
+        """SELECT a.start, a.end, a.decision, a.edited_text
+           FROM quote_approvals a JOIN segment_view v ON v.segment_id = a.segment_id
+           WHERE a.participant_id = ? AND v.document = ? AND a.start < ? AND a.end > ?""",
+        (participant_id, document, end, start),
+    ).fetchall()
+    slack = 3
+    if any(r["decision"] == "declined" for r in rows):
+        return "declined", f"{participant_id} declined this quote; remove it."
+    covering = [r for r in rows if r["start"] <= start + slack and end <= r["end"] + slack]
+    plain = [r for r in covering if r["decision"] == "approved"]
+    edits = [r for r in covering if r["decision"] == "approved with edits"]
+    if plain:
+        return "approved", ""
+    if edits:
+        needle = " ".join(normalise(passage).lower().split())
+        for r in edits:
+            edit = " ".join(normalise(r["edited_text"] or "").lower().split())
+            if fuzz.partial_ratio(needle, edit) >= 95:
+                return "approved with edits", ""
+        return (
+            "approved with edits",
+            f"{participant_id} approved this quote only with edits; use their edited text.",
+        )
+    if require_approval(project):
+        return (
+            "pending",
+            f"{participant_id} has not approved this quote; ask them "
+            "(`mpsp-qual quotes request --draft DRAFT -o requests.xlsx`).",
+        )
+    return "pending", ""
+
+
+def verify_draft(project, draft: PathLike) -> pd.DataFrame:
+    """Check every quoted passage of a draft against the project's transcripts.
+
+    Args:
+        project: the project.
+        draft: a .docx, .md or .txt report draft.
+
+    Returns:
+        One row per passage, in draft order: columns :data:`VERIFY_COLUMNS`.
+        ``match`` is ``verbatim``, ``edited`` or ``not found``; ``consent`` is
+        ``yes``, ``declined``, ``withdrawn`` or ``interviewer``; ``approval`` is
+        ``approved``, ``approved with edits``, ``pending`` or ``declined``; ``ok`` is
+        False when the passage must not go in the report, and ``problem`` says why.
+        ``start``/``end`` are the source's offsets in the document text; ``diff``
+        shows the differences (withheld for a speaker who may not be quoted).
+
+    Raises:
+        InputError: the draft cannot be read.
+    """
+    passages = extract_passages(draft)
+    people = project.participant_objects()
+    index = SourceIndex(project) if passages else None
+    segments: dict[tuple[str, int], list] = {}
+    rows = []
+    for number, passage in enumerate(passages, start=1):
+        row = {
+            "passage": number,
+            "location": passage.location,
+            "words": _words(passage.text),
+            "match": "not found",
+            "score": None,
+            "redactions": 0,
+            "participant_id": None,
+            "consent": "",
+            "approval": "",
+            "ok": False,
+            "problem": "not found in any transcript; check the wording against the source, "
+            "or remove the quote.",
+            "document": None,
+            "segment_id": None,
+            "start": None,
+            "end": None,
+            "start_time": None,
+            "diff": "",
+            "text": passage.text,
+        }
+        m = _locate(index, passage.text) if index is not None else None
+        if m is not None and m.coverage >= MIN_COVERAGE:
+            kind, diff, redactions = _diff(m, passage.text)
+            turn = m.turn
+            start, end = turn["start"] + m.start, turn["start"] + m.end
+            key = (turn["document"], turn["turn"])
+            if key not in segments:
+                segments[key] = project.store.execute(
+                    "SELECT segment_id, start, end FROM segment_view WHERE document = ? AND turn = ? "
+                    "ORDER BY seq",
+                    key,
+                ).fetchall()
+            overlap = [
+                (min(end, s["end"]) - max(start, s["start"]), s["segment_id"])
+                for s in segments[key]
+            ]
+            segment_id = max(overlap)[1] if overlap else None
+            pid = turn["participant_id"]
+            person = people.get(pid) if pid else None
+            row.update(
+                match=kind,
+                score=m.similarity,
+                redactions=redactions,
+                participant_id=pid,
+                document=turn["document"],
+                segment_id=segment_id,
+                start=start,
+                end=end,
+                start_time=turn["start_time"],
+                diff=diff,
+            )
+            if person is None:
+                row.update(
+                    consent="interviewer",
+                    diff="",
+                    problem=f"spoken by {turn['speaker']} (not a participant in the register), "
+                    "who is never quoted; remove it.",
+                )
+            elif person.withdrawn:
+                row.update(
+                    consent="withdrawn",
+                    diff="",
+                    problem=f"spoken by {pid}, who withdrew from the study; remove it.",
+                )
+            elif not person.consent_quotes:
+                row.update(
+                    consent="declined",
+                    diff="",
+                    problem=f"spoken by {pid}, who declined to be quoted; remove it.",
+                )
+            else:
+                approval, problem = _approval(
+                    project, pid, turn["document"], start, end, passage.text
+                )
+                row.update(consent="yes", approval=approval, ok=not problem, problem=problem)
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=VERIFY_COLUMNS)
+    for column in ("start", "end"):
+        frame[column] = frame[column].astype("Int64")
+    frame["ok"] = frame["ok"].astype(bool)
+    return frame
+
+
+def verify_summary(result: pd.DataFrame) -> str:
+    """One sentence on a verification: how many passages passed, and why the others failed."""
+    total = len(result)
+    failed = result[~result["ok"].astype(bool)] if total else result
+    if not total:
+        return "No quoted passages of six words or more were found."
+    if failed.empty:
+        return f"All {total} quoted passages are verified."
+    reasons = Counter()
+    for r in failed.itertuples(index=False):
+        if r.match == "not found":
+            reasons["not found"] += 1
+        elif r.consent == "declined":
+            reasons["by a participant who declined quotes"] += 1
+        elif r.consent == "withdrawn":
+            reasons["by a withdrawn participant"] += 1
+        elif r.consent == "interviewer":
+            reasons["by the interviewer"] += 1
+        elif r.approval == "declined":
+            reasons["declined by the participant"] += 1
+        elif r.approval == "approved with edits":
+            reasons["not as the participant edited it"] += 1
+        else:
+            reasons["not approved"] += 1
+    detail = ", ".join(f"{n} {why}" for why, n in reasons.items())
+    return f"{len(failed)} of {total} quoted passages failed: {detail}."

@@ -1,0 +1,680 @@
+"""The quote bank: candidates, consent gating, attribution, approval, redaction, exports."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from mpsp_qual import Project
+from mpsp_qual.errors import InputError, QuoteError, SheetError, UnknownCode
+from mpsp_qual.export.quotebank import fill_decisions, write_quote_bank, write_requests
+from mpsp_qual.quotes import (
+    Redactor,
+    RedactTerm,
+    approvals,
+    approve_quotes,
+    attribution_for,
+    candidates,
+    quote_bank,
+    read_redact_file,
+    record_decision,
+    request_quotes,
+    require_approval,
+    set_require_approval,
+    summary_quotes,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "transcripts_sample"
+#: The declined participant of the conftest project (P02 Ben Hart) says this.
+DECLINED = "marmalade protocol"
+FORMATS = (".md", ".docx", ".xlsx", ".csv")
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def output_text(path: Path) -> str:
+    """Everything a reader could see in an output file, as one string."""
+    suffix = path.suffix.lower()
+    if suffix in (".md", ".csv", ".txt", ".json"):
+        return path.read_text(encoding="utf-8")
+    if suffix == ".docx":
+        from docx import Document
+
+        doc = Document(str(path))
+        parts = [p.text for p in doc.paragraphs]
+        parts += [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        # The raw XML too, so that text hidden from python-docx's paragraphs counts.
+        with zipfile.ZipFile(path) as z:
+            parts += [
+                z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml")
+            ]
+        return "\n".join(parts)
+    if suffix == ".xlsx":
+        wb = load_workbook(path, read_only=True)
+        text = "\n".join(
+            str(value)
+            for ws in wb.worksheets
+            for row in ws.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
+        wb.close()
+        return text
+    raise AssertionError(f"no reader for {path}")
+
+
+def distinctive_phrases() -> dict[str, list[str]]:
+    """participant id -> phrases, from the sample README's "Distinctive phrases" section."""
+    readme = SAMPLE / "README.md"
+    if not readme.is_file():
+        pytest.skip("transcripts_sample/README.md is not written yet")
+    text = readme.read_text(encoding="utf-8")
+    m = re.search(r"^## Distinctive phrases\s*$(.*?)(?=^## |\Z)", text, flags=re.M | re.S)
+    if not m:
+        pytest.skip("transcripts_sample/README.md has no 'Distinctive phrases' section yet")
+    phrases: dict[str, list[str]] = {}
+    current = None
+    for line in m.group(1).splitlines():
+        who = re.match(r"^(P\d+)\b", line.strip())
+        if who:
+            current = who.group(1)
+            continue
+        bullet = re.match(r"^\s*[-*]\s+`([^`]+)`", line)
+        if bullet and current:
+            phrases.setdefault(current, []).append(bullet.group(1))
+    if not phrases:
+        pytest.skip("the README lists no distinctive phrases yet")
+    return phrases
+
+
+def code_small(project: Project) -> None:
+    """alice codes every participant segment of the conftest project."""
+    codings = [
+        ("alpha.txt#1.0", "capacity-constraints", None),
+        ("alpha.txt#3.0", "misaligned-values", None),
+        ("beta.txt#1.0", "lead-provider", None),
+        ("beta.txt#2.0", "new-markets", None),
+        ("beta.txt#4.0", "misaligned-values", None),
+    ]
+    project.record_codings("alice", codings, segments=[s for s, _, _ in codings])
+
+
+@pytest.fixture
+def coded(project: Project) -> Project:
+    code_small(project)
+    return project
+
+
+# -- candidates and ranking ---------------------------------------------------------------
+
+
+def test_candidates_are_gated_and_interviewer_free(coded):
+    frame = candidates(coded)
+    assert set(frame["participant_id"]) == {"P01", "P03"}  # P02 declined quotes
+    assert not frame["text"].str.contains(DECLINED).any()
+    assert set(frame["status"]) == {"pending"}
+    row = frame[frame["segment_id"] == "alpha.txt#1.0"].iloc[0]
+    assert row["text"] == "We were stretched, honestly. Our capacity was the problem from day one."
+    assert coded.document_text("alpha.txt")[row["start"] : row["end"]] == row["text"]
+    assert row["quote_id"] == f"alpha.txt#1.0:{row['start']}-{row['end']}"
+
+
+def test_code_includes_children_and_unknown_code_fails(coded):
+    frame = quote_bank(coded, code="challenges", status="all")
+    assert set(frame["code"]) == {"capacity-constraints", "misaligned-values"}
+    with pytest.raises(UnknownCode):
+        quote_bank(coded, code="nonsense")
+
+
+def test_unknown_coder_and_empty_window_fail(coded):
+    with pytest.raises(QuoteError, match="no codings by coder 'bob'"):
+        quote_bank(coded, coder="bob")
+    with pytest.raises(QuoteError, match="length window"):
+        quote_bank(coded, min_words=50, max_words=20)
+
+
+def test_length_window_trims_to_whole_sentences(project):
+    # "We were stretched, honestly." (4 words) + "Our capacity was the problem from day one." (8)
+    project.record_codings(
+        "alice", [("alpha.txt#1.0", "capacity-constraints", None)], segments=["alpha.txt#1.0"]
+    )
+    frame = candidates(project, coder="alice", min_words=3, max_words=9)
+    assert list(frame["text"]) == ["Our capacity was the problem from day one."]
+    assert candidates(project, coder="alice", min_words=13).empty  # the turn is 12 words
+
+
+def test_ranking_strength_then_length(project):
+    evidence_one = [{"keyword": "capacity", "text": "capacity", "score": 100}]
+    evidence_two = [
+        {"keyword": "misaligned", "text": "Misaligned", "score": 100},
+        {"keyword": "different agenda", "text": "different agenda", "score": 100},
+    ]
+    project.record_codings(
+        "auto",
+        [
+            ("alpha.txt#1.0", "misaligned-values", evidence_one),
+            ("alpha.txt#3.0", "misaligned-values", evidence_two),
+            ("beta.txt#2.0", "misaligned-values", evidence_one),
+        ],
+        segments=["alpha.txt#1.0", "alpha.txt#3.0", "beta.txt#2.0"],
+    )
+    frame = candidates(project, coder="auto")
+    # Two matches beat one; at one match each, 12 words beat 11.
+    assert list(frame["segment_id"]) == ["alpha.txt#3.0", "alpha.txt#1.0", "beta.txt#2.0"]
+    assert list(frame["strength"]) == [2.0, 1.0, 1.0]
+
+
+# -- attribution ---------------------------------------------------------------------------
+
+
+def test_attribution_label_and_named(coded):
+    set_require_approval(coded, False)
+    label = quote_bank(coded, attribution="label")
+    named = quote_bank(coded, attribution="named")
+    by = dict(zip(label["participant_id"], label["attribution"]))
+    assert by == {"P01": "Social care PSM", "P03": "Health PSM"}
+    by = dict(zip(named["participant_id"], named["attribution"]))
+    # P01 agreed to be named; P03 did not, and keeps the label.
+    assert by == {"P01": "Alice Moss, Chief Executive, Fenmoor Care", "P03": "Health PSM"}
+
+
+def test_attribution_never_names_without_consent():
+    from mpsp_qual.model import Participant
+
+    p = Participant("P9", name="Dee Vine", consent_quotes=True, consent_named=False)
+    assert attribution_for(p, "named") == "Interviewee"
+
+
+# -- redaction -----------------------------------------------------------------------------
+
+TERMS = [
+    RedactTerm("Ben Hart", "name"),
+    RedactTerm("Cara Lin", "name"),
+    RedactTerm("Hartwell Health", "organisation"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("I told Ben Hart so.", "I told [name] so.", id="full-name"),
+        pytest.param("Ben agreed.", "[name] agreed.", id="first-name"),
+        pytest.param("ask ben hart", "ask [name]", id="case-insensitive"),
+        pytest.param("Hartwell's board", "[organisation]'s board", id="possessive"),
+        pytest.param("Ben’s idea", "[name]’s idea", id="curly-possessive"),
+        pytest.param("Hartwel never paid", "[organisation] never paid", id="misspelling"),
+        pytest.param("HARTWELL HEALTH staff", "[organisation] staff", id="organisation"),
+        pytest.param("It broke my heart.", "It broke my heart.", id="not-inside-words"),
+        pytest.param("the health of the heart", "the health of the heart", id="ordinary-words"),
+        pytest.param("Hartwelling about", "Hartwelling about", id="not-a-prefix"),
+    ],
+)
+def test_redaction(text, expected):
+    assert Redactor(TERMS).redact(text) == expected
+
+
+def test_redaction_keeps_own_name_when_attributed_by_name():
+    r = Redactor(TERMS)
+    assert r.redact(
+        "Ben Hart of Hartwell Health met Cara.", keep=("Ben Hart", "Hartwell Health")
+    ) == ("Ben Hart of Hartwell Health met [name].")
+
+
+def test_redact_file(tmp_path):
+    f = tmp_path / "redact.txt"
+    f.write_text(
+        "# extra names\nname: Dora Quill\norg: Kestrel Trust\norganisation: Brackley Partners\nEd Mund\n\n",
+        encoding="utf-8",
+    )
+    terms = read_redact_file(f)
+    assert terms == [
+        RedactTerm("Dora Quill", "name"),
+        RedactTerm("Kestrel Trust", "organisation"),
+        RedactTerm("Brackley Partners", "organisation"),
+        RedactTerm("Ed Mund", "name"),
+    ]
+    text = "Dora Quill at Kestrel Trust and Brackley Partners' lawyers"
+    assert Redactor(terms).redact(text) == "[name] at [organisation] and [organisation]' lawyers"
+
+
+def test_redact_file_bad_line(tmp_path):
+    f = tmp_path / "redact.txt"
+    f.write_text("Dora Quill\norg:\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"redact.txt, line 2: org: has no term after it"):
+        read_redact_file(f)
+    with pytest.raises(InputError, match="no such redact file"):
+        read_redact_file(tmp_path / "missing.txt")
+
+
+def test_bank_redacts_names_and_own_organisation(tmp_path, small_files):
+    alpha, beta = small_files["alpha"], small_files["beta"]
+    beta.write_text(
+        beta.read_text(encoding="utf-8")
+        + "Cara Lin: Ben and I argued with Hartwel's board about Fenmoor Care for months.\n",
+        encoding="utf-8",
+    )
+    alpha.write_text(
+        alpha.read_text(encoding="utf-8")
+        + "Alice Moss: I work at Fenmoor Care and Cara Lin agreed with me on that point entirely.\n",
+        encoding="utf-8",
+    )
+    with Project.init(
+        tmp_path / "p", codebook=small_files["codebook"], register=small_files["register"]
+    ) as p:
+        p.import_transcripts([alpha, beta])
+        segs = p.segments(participants_only=True)
+        ids = list(segs[segs["speaker"].isin(["Cara Lin", "Alice Moss"])]["segment_id"])
+        p.record_codings("alice", [(s, "new-markets", None) for s in ids], segments=ids)
+        set_require_approval(p, False)
+        label = quote_bank(p, coder="alice")
+        texts = set(label["text"])
+        assert (
+            "[name] and I argued with [organisation]'s board about [organisation] for months."
+            in texts
+        )
+        assert "I work at [organisation] and [name] agreed with me on that point entirely." in texts
+        named = set(quote_bank(p, coder="alice", attribution="named")["text"])
+        # Alice agreed to be named: her own organisation stays; Cara's name does not.
+        assert "I work at Fenmoor Care and [name] agreed with me on that point entirely." in named
+
+
+# -- approval --------------------------------------------------------------------------------
+
+
+def test_require_approval_setting(coded):
+    assert require_approval(coded)
+    assert quote_bank(coded).empty  # nothing approved yet
+    assert len(quote_bank(coded, status="pending")) == 3
+    set_require_approval(coded, False)
+    assert not require_approval(coded)
+    assert len(quote_bank(coded)) == 3
+    actions = [r[0] for r in coded.store.execute("SELECT action FROM audit")]
+    assert actions.count("quotes setting") == 1
+
+
+def _fill(path: Path, decisions: dict[str, tuple[str, str, str]]) -> None:
+    """Fill the request workbook as participants would: quote prefix -> (decision, edit, date)."""
+    wb = load_workbook(path)
+    for ws in wb.worksheets[1:]:
+        for row in range(2, ws.max_row + 1):
+            quote = ws.cell(row=row, column=5).value or ""
+            for prefix, (decision, edit, when) in decisions.items():
+                if prefix in quote:
+                    ws.cell(row=row, column=6).value = decision
+                    ws.cell(row=row, column=7).value = edit or None
+                    ws.cell(row=row, column=8).value = when or None
+    wb.save(path)
+
+
+def test_request_workbook_round_trip(coded, tmp_path):
+    requests = request_quotes(coded)
+    assert set(requests["participant_id"]) == {"P01", "P03"}
+    path = tmp_path / "requests.xlsx"
+    assert write_requests(coded, requests, path) == 3
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["Read me", "P01", "P03"]
+    ws = wb["P01"]
+    assert [c.value for c in ws[1]] == [
+        "Quote id",
+        "Participant",
+        "Code",
+        "Attributed as",
+        "Quote",
+        "Decision",
+        "Edited text",
+        "Date",
+    ]
+    validation = ws.data_validations.dataValidation[0]
+    assert validation.formula1 == '"approved,declined,approved with edits"'
+    assert "F2:F3" in str(validation.sqref)
+    assert ws["E2"].value.startswith("“") and ws["E2"].value.endswith("”")
+
+    _fill(
+        path,
+        {
+            "stretched": ("approved", "", "2025-04-02"),
+            "different agenda": (
+                "approved with edits",
+                "They had a different agenda from ours.",
+                "",
+            ),
+            "diversify": ("declined", "", ""),
+        },
+    )
+    report = approve_quotes(coded, path)
+    assert report.recorded == 3
+    assert report.counts == {"approved": 1, "approved with edits": 1, "declined": 1}
+    state = approvals(coded).set_index("segment_id")
+    assert state.loc["alpha.txt#1.0", "decided_at"] == "2025-04-02"
+    assert state.loc["alpha.txt#3.0", "edited_text"] == "They had a different agenda from ours."
+
+    bank = quote_bank(coded)
+    assert sorted(bank["text"]) == [
+        "They had a different agenda from ours.",
+        "We were stretched, honestly. Our capacity was the problem from day one.",
+    ]
+    assert set(bank["decision"]) == {"approved", "approved with edits"}
+    # The declined quote is gone from every status.
+    assert not quote_bank(coded, status="all")["text"].str.contains("diversify").any()
+    audit = coded.store.execute(
+        "SELECT detail FROM audit WHERE action = 'quotes approve'"
+    ).fetchall()
+    assert len(audit) == 1 and '"decided_at": "2025-04-02"' in audit[0][0]
+    # Importing the same decisions again records nothing new.
+    again = approve_quotes(coded, path)
+    assert (again.recorded, again.unchanged) == (0, 3)
+
+
+BAD_DECISIONS = [
+    pytest.param(("maybe", "", ""), 'cell F2: "maybe" is not a decision', id="unknown-decision"),
+    pytest.param(
+        ("approved with edits", "", ""),
+        "cell G2: the decision is 'approved with edits' but the edited text is blank",
+        id="edit-without-text",
+    ),
+    pytest.param(
+        ("approved", "new words", ""),
+        "cell G2: there is an edited text but the decision is 'approved'",
+        id="text-without-edit",
+    ),
+    pytest.param(
+        ("approved", "", "next Tuesday"), 'cell H2: "next Tuesday" is not a date', id="bad-date"
+    ),
+]
+
+
+@pytest.mark.parametrize(("decision", "message"), BAD_DECISIONS)
+def test_bad_decisions_change_nothing(coded, tmp_path, decision, message):
+    path = tmp_path / "requests.xlsx"
+    write_requests(coded, request_quotes(coded), path)
+    _fill(path, {"stretched": decision, "diversify": ("approved", "", "")})
+    before = approvals(coded)
+    with pytest.raises(SheetError) as err:
+        approve_quotes(coded, path)
+    assert f"requests.xlsx, sheet P01, {message}" in str(err.value)
+    assert approvals(coded).equals(before)
+
+
+def test_bad_workbooks(coded, tmp_path):
+    path = tmp_path / "requests.xlsx"
+    write_requests(coded, request_quotes(coded), path)
+    wb = load_workbook(path)
+    wb["P01"]["A2"].value = "not a quote id"
+    wb["P03"]["F1"].value = "Verdict"
+    wb.save(path)
+    with pytest.raises(SheetError) as err:
+        approve_quotes(coded, path)
+    assert err.value.problems == [
+        "requests.xlsx, sheet P03: row 1 has no Decision column; keep the header row as "
+        "`mpsp-qual quotes request` wrote it.",
+        "requests.xlsx, sheet P01, cell A2: 'not a quote id' is not a quote id; keep the "
+        "quote_id column as `mpsp-qual quotes request` wrote it.",
+    ]
+    text = tmp_path / "notes.xlsx"
+    text.write_text("not a workbook", encoding="utf-8")
+    with pytest.raises(SheetError, match=r"notes.xlsx cannot be read as an .xlsx workbook"):
+        approve_quotes(coded, text)
+    assert approvals(coded).empty
+
+
+def test_approval_rows_of_a_declined_participant_are_not_recorded(coded, tmp_path):
+    path = tmp_path / "requests.xlsx"
+    write_requests(coded, request_quotes(coded), path)
+    fill_decisions(path, "approved")
+    coded.store.execute("UPDATE participants SET consent_quotes = 0 WHERE participant_id = 'P03'")
+    report = approve_quotes(coded, path)
+    assert report.notes == ["P03 declined quotes; their rows were not recorded."]
+    assert set(approvals(coded)["participant_id"]) == {"P01"}
+
+
+def test_record_decision_refuses_a_declined_participant(coded):
+    seg = coded.segments().set_index("segment_id").loc["beta.txt#1.0"]
+    with pytest.raises(QuoteError, match="P02 may not be quoted"):
+        record_decision(coded, f"beta.txt#1.0:{seg['start']}-{seg['end']}", "approved")
+
+
+# -- consent gating in every output ---------------------------------------------------------
+
+
+def _approve_everything(project: Project) -> None:
+    """Approve every candidate and plant approvals for the declined participant too."""
+    for q in candidates(project, min_words=1).drop_duplicates("quote_id").itertuples():
+        record_decision(project, q.quote_id, "approved")
+    for r in project.store.execute(
+        "SELECT segment_id, participant_id, start, end, text FROM segment_view "
+        "WHERE participant_id IS NOT NULL"
+    ).fetchall():
+        project.store.execute(
+            "INSERT OR IGNORE INTO quote_approvals VALUES (?, ?, ?, ?, ?, 'approved', NULL, '2025-01-01')",
+            tuple(r),
+        )
+
+
+@pytest.mark.parametrize("attribution", ["label", "named"])
+@pytest.mark.parametrize("required", [True, False], ids=["approval-on", "approval-off"])
+@pytest.mark.parametrize("code", [None, "challenges", "lead-provider"])
+def test_declined_words_never_in_any_file(coded, tmp_path, attribution, required, code):
+    _approve_everything(coded)
+    set_require_approval(coded, required)
+    for status in ("approved", "pending", "all"):
+        for suffix in FORMATS:
+            out = tmp_path / f"bank-{status}{suffix}"
+            write_quote_bank(
+                coded, out, code=code, attribution=attribution, status=status, min_words=1
+            )
+            assert DECLINED not in output_text(out)
+    requests = tmp_path / "requests.xlsx"
+    write_requests(coded, request_quotes(coded, code=code, status="all", min_words=1), requests)
+    assert DECLINED not in output_text(requests)
+    assert not summary_quotes(coded)["text"].str.contains(DECLINED).any()
+
+
+def test_writers_gate_rows_handed_to_them(coded, tmp_path):
+    # Even rows that never went through the bank cannot carry a declined participant's words.
+    frame = candidates(coded, min_words=1)
+    leaked = frame.iloc[[0]].copy()
+    leaked["participant_id"] = "P02"
+    leaked["text"] = "The marmalade protocol never worked for us."
+    for suffix in FORMATS:
+        out = tmp_path / f"leak{suffix}"
+        write_quote_bank(coded, out, frame=leaked)
+        assert DECLINED not in output_text(out)
+
+
+def test_withdrawn_participant_leaves_every_output(coded, tmp_path):
+    from mpsp_qual.withdraw import withdraw
+
+    _approve_everything(coded)
+    assert quote_bank(coded)["text"].str.contains("diversify").any()
+    withdraw(coded, "P03")
+    for suffix in FORMATS:
+        out = tmp_path / f"bank{suffix}"
+        write_quote_bank(coded, out, status="all", attribution="named", min_words=1)
+        assert "diversify" not in output_text(out)
+
+
+def test_export_layout(coded, tmp_path):
+    set_require_approval(coded, False)
+    md = tmp_path / "q.md"
+    assert write_quote_bank(coded, md) == 3
+    text = md.read_text(encoding="utf-8")
+    assert text.startswith("# Quote bank\n")
+    assert (
+        "## Challenges\n\n### Misaligned aims and values\n\n> “They had a different agenda." in text
+    )
+    assert "> – Social care PSM" in text
+    assert (
+        text.index("## Challenges")
+        < text.index("### Capacity constraints")
+        < text.index("## Benefits")
+    )
+
+    from docx import Document
+
+    docx = tmp_path / "q.docx"
+    write_quote_bank(coded, docx)
+    paragraphs = Document(str(docx)).paragraphs
+    quotes = [p for p in paragraphs if p.style.name == "Quote"]
+    assert quotes[0].text.startswith("“") and quotes[0].text.endswith("”")
+    headings = [(p.style.name, p.text) for p in paragraphs if p.style.name.startswith("Heading")]
+    assert headings[:2] == [
+        ("Heading 1", "Challenges"),
+        ("Heading 2", "Misaligned aims and values"),
+    ]
+
+    xlsx = tmp_path / "q.xlsx"
+    write_quote_bank(coded, xlsx)
+    ws = load_workbook(xlsx)["Quotes"]
+    assert ws["A1"].value == "Theme" and ws["D1"].value == "Quote"
+    assert ws["D2"].value.endswith("” – Social care PSM")
+
+    with pytest.raises(QuoteError, match="quotes are written as .md, .docx, .xlsx or .csv"):
+        write_quote_bank(coded, tmp_path / "q.pdf")
+
+
+def test_spreadsheet_text_is_never_a_formula(tmp_path, small_files):
+    alpha = small_files["alpha"]
+    alpha.write_text(
+        alpha.read_text(encoding="utf-8")
+        + 'Alice Moss: =HYPERLINK("http://x") is what they sent us, a formula where a word should be.\n',
+        encoding="utf-8",
+    )
+    with Project.init(
+        tmp_path / "p", codebook=small_files["codebook"], register=small_files["register"]
+    ) as p:
+        p.import_transcripts([alpha])
+        seg = p.segments(participants_only=True)["segment_id"].iloc[-1]
+        p.record_codings("alice", [(seg, "new-markets", None)], segments=[seg])
+        set_require_approval(p, False)
+        write_requests(p, request_quotes(p, coder="alice"), tmp_path / "r.xlsx")
+        csv = tmp_path / "q.csv"
+        write_quote_bank(p, csv, coder="alice")
+        ws = load_workbook(tmp_path / "r.xlsx")["P01"]
+        assert ws["E2"].data_type == "s" and ws["E2"].value.startswith("“=HYPERLINK")
+        # The Quote column starts with a quotation mark; the raw text is never a bare formula.
+        assert "\n=" not in csv.read_text(encoding="utf-8")
+
+
+# -- the shipped sample ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sample_project(tmp_path_factory):
+    """The shipped sample, every participant segment coded by alice, half the quotes approved."""
+    if not (SAMPLE / "participants.csv").is_file():
+        pytest.skip("transcripts_sample/ is not written yet")
+    folder = SAMPLE / "interviews" if (SAMPLE / "interviews").is_dir() else SAMPLE
+    files = sorted(p for p in folder.glob("int*") if p.suffix in (".txt", ".docx", ".vtt"))
+    d = tmp_path_factory.mktemp("sample")
+    project = Project.init(
+        d / "proj",
+        codebook=ROOT / "codebooks" / "partnerships.yaml",
+        register=SAMPLE / "participants.csv",
+    )
+    project.import_transcripts(files, register=SAMPLE / "participants.csv")
+    segs = project.segments(participants_only=True)
+    ids = list(segs["segment_id"])
+    # Every segment under a challenge; the withdrawn and declined participants' (and every
+    # third other) under a benefit too, so that each --code choice reaches their words.
+    codings = [(s, "lead-provider", None) for s in ids]
+    codings += [
+        (s, "new-markets", None)
+        for k, (s, pid) in enumerate(zip(segs["segment_id"], segs["participant_id"]))
+        if pid in ("P06", "P07") or k % 3 == 0
+    ]
+    project.record_codings("alice", codings, segments=ids)
+    quotes = candidates(project).drop_duplicates("quote_id")
+    for q in quotes.iloc[::2].itertuples():
+        record_decision(project, q.quote_id, "approved")
+    # Approvals planted for the withdrawn and the declined participants must not matter.
+    for r in project.store.execute(
+        "SELECT segment_id, participant_id, start, end, text FROM segment_view "
+        "WHERE participant_id IN ('P06', 'P07')"
+    ).fetchall():
+        project.store.execute(
+            "INSERT INTO quote_approvals VALUES (?, ?, ?, ?, ?, 'approved', NULL, '2025-01-01')",
+            tuple(r),
+        )
+    project.store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    yield project
+    project.close()
+
+
+@pytest.fixture
+def sample_copy(sample_project, tmp_path):
+    """A private copy of the sample project, for tests that change it."""
+    shutil.copy(sample_project.store.path, tmp_path / "project.sqlite")
+    with Project.open(tmp_path) as p:
+        yield p
+
+
+def _phrases(*ids: str) -> list[str]:
+    phrases = distinctive_phrases()
+    return [ph for pid in ids for ph in phrases.get(pid, [])]
+
+
+def test_sample_phrases_are_there_to_leak(sample_project):
+    # The test below proves something only if the phrases are in the project and coded.
+    phrases = _phrases("P06", "P07")
+    assert len(phrases) >= 2
+    coded_text = " ".join(
+        sample_project.segments().merge(
+            sample_project.codings(coder="alice", include_withdrawn=True), on="segment_id"
+        )["text"]
+    )
+    for phrase in phrases:
+        assert phrase in coded_text
+
+
+@pytest.mark.parametrize("attribution", ["label", "named"])
+@pytest.mark.parametrize("required", [True, False], ids=["approval-on", "approval-off"])
+@pytest.mark.parametrize("code", [None, "challenges", "lead-provider"])
+def test_sample_declined_and_withdrawn_never_leak(
+    sample_copy, tmp_path, attribution, required, code
+):
+    phrases = _phrases("P06", "P07")
+    set_require_approval(sample_copy, required)
+    for status in ("approved", "all"):
+        frame = quote_bank(sample_copy, code=code, status=status, attribution=attribution)
+        assert len(frame) and not frame["participant_id"].isin(["P06", "P07"]).any()
+        for suffix in FORMATS:
+            out = tmp_path / f"bank-{status}{suffix}"
+            write_quote_bank(sample_copy, out, frame=frame)
+            text = output_text(out)
+            for phrase in phrases:
+                assert phrase not in text, f"{phrase!r} leaked into {out.name}"
+    requests = tmp_path / "requests.xlsx"
+    write_requests(sample_copy, request_quotes(sample_copy, code=code, status="all"), requests)
+    text = output_text(requests)
+    assert not [p for p in phrases if p in text]
+    summary = summary_quotes(sample_copy)
+    assert not [p for p in phrases if summary["text"].str.contains(p, regex=False).any()]
+
+
+def test_demo_step_approves_and_verifies_the_shipped_draft(sample_copy, tmp_path):
+    from mpsp_qual.quotes import demo_step
+    from mpsp_qual.verify import verify_draft
+
+    draft = SAMPLE / "draft_report.md"
+    if not draft.is_file():
+        pytest.skip("transcripts_sample/draft_report.md is not written yet")
+    before = verify_draft(sample_copy, draft)
+    # The README: the draft quotes P01, P02, P03, P05 and P09, verbatim.
+    assert set(before["participant_id"]) == {"P01", "P02", "P03", "P05", "P09"}
+    assert set(before["match"]) == {"verbatim"}
+    lines, tables = [], {}
+    demo_step(sample_copy, tmp_path, log=lines.append, show=tables.__setitem__)
+    assert (tmp_path / "quotes.md").is_file() and (tmp_path / "quotes.docx").is_file()
+    result = tables["Verify draft_report.md"]
+    assert result["ok"].all() and set(result["approval"]) == {"approved"}
+    assert lines[-1] == f"Verify: {len(before)} of {len(before)} quoted passages pass."
+    text = output_text(tmp_path / "quotes.md") + output_text(tmp_path / "quotes.docx")
+    assert "the housing association is in the partnership" in text
+    assert not [p for p in _phrases("P06", "P07") if p in text]

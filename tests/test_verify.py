@@ -1,0 +1,262 @@
+"""Draft verification: finding quoted passages, matching them, and judging them."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from mpsp_qual import Project
+from mpsp_qual.errors import InputError
+from mpsp_qual.quotes import quote_id, record_decision, set_require_approval
+from mpsp_qual.verify import (
+    Passage,
+    extract_passages,
+    passages_from_markdown,
+    verify_draft,
+    verify_summary,
+)
+
+ALICE_1 = "We were stretched, honestly. Our capacity was the problem from day one."
+ALICE_2 = "They had a different agenda. Misaligned from the start, I would say."
+CARA = "We wanted to diversify into a new market, and we did."
+BEN = "The marmalade protocol never worked for us, and the lead provider kept changing."
+
+
+def approve(project: Project, segment_id: str, decision: str = "approved", edit=None) -> None:
+    seg = project.segments().set_index("segment_id").loc[segment_id]
+    record_decision(
+        project, quote_id(segment_id, seg["start"], seg["end"]), decision, edited_text=edit
+    )
+
+
+def draft(tmp_path: Path, text: str, name: str = "draft.md") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+# -- finding passages ----------------------------------------------------------------------
+
+
+def test_passages_in_markdown():
+    text = textwrap.dedent(
+        """\
+        # Findings
+
+        One said “we were stretched, honestly, from day one” and another
+        said "they had a different agenda from us" too. Short: "too short here".
+
+        > They had a different agenda.
+        > Misaligned from the start, I would say.
+        >
+        > – Social care PSM
+
+        ```
+        "a quoted passage inside a code block is not a quote"
+        ```
+
+        > “We wanted to diversify into a new market, and we did.” – Health PSM
+        """
+    )
+    assert passages_from_markdown(text) == [
+        Passage("we were stretched, honestly, from day one", "line 3"),
+        Passage("they had a different agenda from us", "line 4"),
+        Passage(
+            "They had a different agenda. Misaligned from the start, I would say.",
+            "line 6",
+            block=True,
+        ),
+        Passage("We wanted to diversify into a new market, and we did.", "line 15", block=True),
+    ]
+
+
+def test_passages_in_docx(tmp_path):
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph("Introduction, with no quotes at all in this paragraph.")
+    doc.add_paragraph(f"As one put it, “{CARA}”")
+    doc.add_paragraph(ALICE_2, style="Intense Quote")
+    doc.add_paragraph("– Social care PSM", style="Quote")
+    path = tmp_path / "draft.docx"
+    doc.save(str(path))
+    assert extract_passages(path) == [
+        Passage(CARA, "paragraph 2"),
+        Passage(ALICE_2, "paragraph 3", block=True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        pytest.param(
+            "draft.pdf", b"%PDF", "draft.pdf: verify reads .docx, .md and .txt drafts", id="pdf"
+        ),
+        pytest.param(
+            "draft.docx",
+            b"not a zip",
+            "draft.docx cannot be read as a Word document",
+            id="bad-docx",
+        ),
+    ],
+)
+def test_unreadable_drafts(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        extract_passages(path)
+    with pytest.raises(InputError, match="no such draft"):
+        extract_passages(tmp_path / "missing.md")
+
+
+# -- verification --------------------------------------------------------------------------
+
+
+def test_verify_verbatim_edited_invented_and_declined(project, tmp_path):
+    approve(project, "alpha.txt#1.0")
+    approve(project, "alpha.txt#3.0")
+    path = draft(
+        tmp_path,
+        f"""\
+        Verbatim: “{ALICE_1}”
+
+        Lightly edited: “They had a different agenda. Misaligned from the very start, I'd say.”
+
+        Invented: “Partnership working transformed every service we run overnight.”
+
+        Declined: “{BEN}”
+        """,
+    )
+    result = verify_draft(project, path)
+    assert list(result["match"]) == ["verbatim", "edited", "not found", "verbatim"]
+    assert list(result["participant_id"].fillna("")) == ["P01", "P01", "", "P02"]
+    assert list(result["consent"]) == ["yes", "yes", "", "declined"]
+    assert list(result["approval"]) == ["approved", "approved", "", ""]
+    assert list(result["ok"]) == [True, True, False, False]
+    edited = result.iloc[1]
+    assert edited["diff"] == (
+        "They had a different agenda. Misaligned from the {+very+} start, [-I would-] {+I'd+} say"
+    )
+    text = project.document_text("alpha.txt")
+    assert text[edited["start"] : edited["end"]] == ALICE_2.rstrip(".")
+    assert edited["segment_id"] == "alpha.txt#3.0"
+    assert result.iloc[3]["diff"] == ""  # a declined participant's words are not echoed
+    assert result.iloc[3]["problem"] == "spoken by P02, who declined to be quoted; remove it."
+    assert verify_summary(result) == (
+        "2 of 4 quoted passages failed: 1 not found, 1 by a participant who declined quotes."
+    )
+
+
+def test_verify_withdrawn_interviewer_and_pending(project, tmp_path):
+    from mpsp_qual.withdraw import withdraw
+
+    withdraw(project, "P03")
+    path = draft(
+        tmp_path,
+        f"""\
+        > {CARA}
+
+        > How did the partnership start? asked the interviewer, then said it again.
+
+        "{ALICE_1}"
+        """,
+    )
+    result = verify_draft(project, path)
+    assert list(result["consent"]) == ["withdrawn", "", "yes"]
+    assert list(result["match"]) == ["verbatim", "not found", "verbatim"]
+    assert list(result["approval"]) == ["", "", "pending"]
+    assert not result["ok"].any()
+    set_require_approval(project, False)
+    assert list(verify_draft(project, path)["ok"]) == [False, False, True]
+
+
+def test_verify_interviewer_is_never_quoted(tmp_path, small_files):
+    alpha = small_files["alpha"]
+    alpha.write_text(
+        alpha.read_text(encoding="utf-8")
+        + "Interviewer: So would you say the partnership was worth all of the effort in the end?\n",
+        encoding="utf-8",
+    )
+    with Project.init(
+        tmp_path / "p", codebook=small_files["codebook"], register=small_files["register"]
+    ) as p:
+        p.import_transcripts([alpha])
+        path = draft(tmp_path, "“would you say the partnership was worth all of the effort”")
+        row = verify_draft(p, path).iloc[0]
+        assert (row["match"], row["consent"], bool(row["ok"])) == ("verbatim", "interviewer", False)
+
+
+def test_verify_redacted_quote_counts_as_verbatim(tmp_path, small_files):
+    alpha = small_files["alpha"]
+    alpha.write_text(
+        alpha.read_text(encoding="utf-8")
+        + "Alice Moss: Ben Hart told us the board would never agree to it, not in a month of Sundays.\n",
+        encoding="utf-8",
+    )
+    with Project.init(
+        tmp_path / "p", codebook=small_files["codebook"], register=small_files["register"]
+    ) as p:
+        p.import_transcripts([alpha])
+        set_require_approval(p, False)
+        path = draft(
+            tmp_path,
+            "“[name] told us the board would never agree to it, not in a month of Sundays.”",
+        )
+        row = verify_draft(p, path).iloc[0]
+        assert (row["match"], row["redactions"], row["diff"], bool(row["ok"])) == (
+            "verbatim",
+            1,
+            "",
+            True,
+        )
+
+
+def test_verify_quote_approvals(project, tmp_path):
+    approve(project, "alpha.txt#1.0", "declined")
+    approve(
+        project,
+        "alpha.txt#3.0",
+        "approved with edits",
+        "They had another agenda entirely, I would say.",
+    )
+    path = draft(
+        tmp_path,
+        f"""\
+        “{ALICE_1}”
+
+        “{ALICE_2}”
+
+        “They had another agenda entirely, I would say.”
+        """,
+    )
+    result = verify_draft(project, path)
+    assert list(result["approval"]) == ["declined", "approved with edits", "approved with edits"]
+    assert list(result["ok"]) == [False, False, True]
+    assert result.iloc[1]["problem"] == (
+        "P01 approved this quote only with edits; use their edited text."
+    )
+
+
+def test_verify_docx_draft(project, tmp_path):
+    from docx import Document
+
+    approve(project, "beta.txt#2.0")
+    doc = Document()
+    doc.add_paragraph(CARA, style="Quote")
+    path = tmp_path / "draft.docx"
+    doc.save(str(path))
+    row = verify_draft(project, path).iloc[0]
+    assert (row["location"], row["match"], row["participant_id"], bool(row["ok"])) == (
+        "paragraph 1",
+        "verbatim",
+        "P03",
+        True,
+    )
+
+
+def test_draft_without_quotes(project, tmp_path):
+    result = verify_draft(project, draft(tmp_path, "No quotations here at all.\n"))
+    assert result.empty
+    assert verify_summary(result) == "No quoted passages of six words or more were found."
