@@ -24,6 +24,7 @@ from .model import AUTO_CODER, Codebook, Document, Participant, PathLike
 from .register import read_register
 from .segment import UNITS, segment_documents
 from .store import PROJECT_FILE, Store, now
+from .withdraw import blank_speakers, purged_speakers
 
 Progress = Callable[[int, str], None]
 
@@ -428,6 +429,7 @@ class Project(CodingsMixin):
         }
         to_write: list[tuple[Document, Path, str]] = []
         seen: dict[str, Path] = {}
+        purged = purged_speakers(self)
         for path in files:
             if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
                 read_transcript(path)  # raises the unknown-format error
@@ -457,6 +459,8 @@ class Project(CodingsMixin):
             document = read_transcript(
                 path, speaker=speaker, known_speakers=known.get(path.name.casefold(), frozenset())
             )
+            # A purged participant's words never come back, whatever file is imported.
+            document = blank_speakers(document, purged.get(path.name.casefold(), set()))
             to_write.append((document, path, digest))
 
         with self.store.transaction() as conn:

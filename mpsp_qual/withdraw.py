@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from .model import Document
 
 #: What a purged participant's characters become in the stored document text.
 FILLER = "█"
@@ -76,6 +78,46 @@ def _scrub(item, theirs, texts) -> tuple[object, int]:
             n += m
         return out_list, n
     return item, 0
+
+
+def blank_speakers(document: Document, speakers: set[str]) -> Document:
+    """The document without the turns of ``speakers`` (compared case-insensitively).
+
+    Their characters in the text become :data:`FILLER` (newlines kept), so every other
+    turn's offsets stay valid; the remaining turns keep their indices. Import uses
+    this so that re-importing a transcript never brings a purged participant back.
+    """
+    folded = {s.casefold() for s in speakers}
+    gone = [t for t in document.turns if t.speaker.casefold() in folded]
+    if not gone:
+        return document
+    chars = list(document.text)
+    for turn in gone:
+        for k in range(turn.start, turn.end):
+            if chars[k] != "\n":
+                chars[k] = FILLER
+    kept = tuple(t for t in document.turns if t.speaker.casefold() not in folded)
+    return replace(document, text="".join(chars), turns=kept)
+
+
+def purged_speakers(project) -> dict[str, set[str]]:
+    """Transcript name (case-folded) -> speakers whose words were purged from it."""
+    ids = set()
+    for (detail,) in project.store.execute(
+        "SELECT detail FROM audit WHERE action = 'participant purge'"
+    ):
+        try:
+            ids.add(json.loads(detail)["participant_id"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    out: dict[str, set[str]] = {}
+    for pid in ids:
+        row = project.store.execute(
+            "SELECT transcript, speaker FROM participants WHERE participant_id = ?", (pid,)
+        ).fetchone()
+        if row and row["transcript"] and row["speaker"]:
+            out.setdefault(row["transcript"].casefold(), set()).add(row["speaker"])
+    return out
 
 
 def withdraw(project, participant_id: str, *, purge: bool = False) -> WithdrawReport:

@@ -101,3 +101,21 @@ def test_purge_of_a_withdrawn_participant_with_approvals(project):
     assert report.already_withdrawn and report.approvals == 1
     assert b"diversify into a new market" not in raw_bytes(project)
     assert approvals(project).empty
+
+
+def test_a_purged_participant_does_not_come_back_with_a_replaced_transcript(project, small_files):
+    withdraw(project, "P02", purge=True)
+    beta = small_files["beta"]
+    beta.write_text(beta.read_text(encoding="utf-8") + "Cara Lin: One more thing.\n", "utf-8")
+
+    report = project.import_transcripts([beta], replace=True)
+
+    assert report.replaced == ["beta.txt"]
+    project.store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert PHRASE not in raw_bytes(project)
+    turns = project.turns(document="beta.txt")
+    assert "Ben Hart" not in set(turns["speaker"])
+    assert turns["text"].iloc[-1] == "One more thing."
+    text = project.document_text("beta.txt")
+    for row in turns.itertuples():
+        assert text[row.start : row.end] == row.text
