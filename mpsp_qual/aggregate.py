@@ -20,6 +20,7 @@ import pandas as pd
 
 from .errors import AnalysisError
 from .model import Codebook, PathLike
+from .register import RESERVED
 
 __all__ = [
     "Analysis",
@@ -47,18 +48,7 @@ PREVALENCE_COLUMNS = [
 #: The units :func:`cooccurrence` can count.
 COOCCURRENCE_UNITS = ("segments", "participants")
 #: Register columns that describe a person rather than group them.
-_NOT_ATTRIBUTES = {
-    "participant_id",
-    "transcript",
-    "speaker",
-    "name",
-    "organisation",
-    "role",
-    "consent_quotes",
-    "consent_named",
-    "attribution",
-    "withdrawn",
-}
+_NOT_ATTRIBUTES = set(RESERVED)
 
 
 def resolve_coder(project, coder: str | None = None) -> str:

@@ -70,47 +70,83 @@ class CodingsMixin:
         """Replace ``coder``'s codings on ``segments`` with ``codings``; returns how many.
 
         ``segments`` are the segments this coder has now coded (with or without codes), so
-        that agreement can tell "coded, no code" from "not coded". One transaction, one
-        audit entry.
+        that agreement can tell "coded, no code" from "not coded". Only what differs is
+        written: an unchanged coding keeps its row and date, and a call that changes
+        nothing writes nothing, not even an audit entry (so re-running a step is a
+        no-op). One transaction, one audit entry.
         """
         segment_ids = list(dict.fromkeys(segments))
-        rows = [
-            (sid, code, coder, json.dumps(ev, ensure_ascii=False) if ev else None, now())
+        wanted: dict[tuple[str, str], str | None] = {
+            (sid, code): json.dumps(ev, ensure_ascii=False) if ev else None
             for sid, code, ev in codings
+        }
+        scope = set(segment_ids) | {sid for sid, _ in wanted}
+        conn = self.store.conn
+        have = {
+            (sid, code): evidence
+            for sid, code, evidence in conn.execute(
+                "SELECT segment_id, code, evidence FROM codings WHERE coder = ?", (coder,)
+            )
+            if sid in scope
+        }
+        have_memos = {
+            sid: memo
+            for sid, memo in conn.execute(
+                "SELECT segment_id, memo FROM memos WHERE coder = ?", (coder,)
+            )
+            if sid in scope
+        }
+        want_memos = {sid: m for sid, m in (memos or {}).items() if m}
+        coded = {
+            sid
+            for (sid,) in conn.execute(
+                "SELECT segment_id FROM coded_segments WHERE coder = ?", (coder,)
+            )
+        }
+        stale = [key for key in have if key not in wanted or have[key] != wanted[key]]
+        fresh = [key for key in wanted if key not in have or have[key] != wanted[key]]
+        stale_memos = [
+            sid for sid in have_memos if sid in set(segment_ids) and sid not in want_memos
         ]
+        fresh_memos = [sid for sid, m in want_memos.items() if have_memos.get(sid) != m]
+        new_coded = [sid for sid in segment_ids if sid not in coded]
+        if not (stale or fresh or stale_memos or fresh_memos or new_coded):
+            return len(wanted)
+        stamp = now()
         with self.store.transaction() as conn:
             conn.executemany(
-                "DELETE FROM codings WHERE coder = ? AND segment_id = ?",
-                [(coder, s) for s in segment_ids],
+                "DELETE FROM codings WHERE segment_id = ? AND code = ? AND coder = ?",
+                [(sid, code, coder) for sid, code in stale],
             )
             conn.executemany(
-                "DELETE FROM memos WHERE coder = ? AND segment_id = ?",
-                [(coder, s) for s in segment_ids],
+                "INSERT INTO codings (segment_id, code, coder, evidence, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(sid, code, coder, wanted[(sid, code)], stamp) for sid, code in fresh],
+            )
+            conn.executemany(
+                "DELETE FROM memos WHERE segment_id = ? AND coder = ?",
+                [(sid, coder) for sid in stale_memos],
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO memos (segment_id, coder, memo) VALUES (?, ?, ?)",
+                [(sid, coder, want_memos[sid]) for sid in fresh_memos],
             )
             conn.executemany(
                 "INSERT OR IGNORE INTO coded_segments (segment_id, coder) VALUES (?, ?)",
-                [(s, coder) for s in segment_ids],
+                [(sid, coder) for sid in new_coded],
             )
-            conn.executemany(
-                "INSERT OR REPLACE INTO codings (segment_id, code, coder, evidence, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                rows,
-            )
-            if memos:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO memos (segment_id, coder, memo) VALUES (?, ?, ?)",
-                    [(s, coder, m) for s, m in memos.items() if m],
-                )
             self.store.audit(
                 action,
                 {
                     "coder": coder,
                     "segments": len(segment_ids),
-                    "codings": len(rows),
+                    "codings": len(wanted),
+                    "added": len(fresh),
+                    "removed": len(stale),
                     **(detail or {}),
                 },
             )
-        return len(rows)
+        return len(wanted)
 
     def default_coder(self) -> str:
         """Whose codings count when no coder is named.

@@ -21,7 +21,7 @@ from .codings import CodingsMixin
 from .errors import ImportConflict, MpspQualError, ProjectError, TranscriptError
 from .ingest import SUPPORTED_EXTENSIONS, read_transcript
 from .model import AUTO_CODER, Codebook, Document, Participant, PathLike
-from .register import read_register
+from .register import RESERVED, read_register
 from .segment import UNITS, segment_documents
 from .store import PROJECT_FILE, Store, now
 from .withdraw import blank_speakers, purged_speakers
@@ -50,18 +50,7 @@ SEGMENT_COLUMNS = [
     "text",
 ]
 DOCUMENT_COLUMNS = ["document", "format", "turns", "segments", "words", "sha256", "imported_at"]
-PARTICIPANT_COLUMNS = [
-    "participant_id",
-    "transcript",
-    "speaker",
-    "name",
-    "organisation",
-    "role",
-    "consent_quotes",
-    "consent_named",
-    "attribution",
-    "withdrawn",
-]
+PARTICIPANT_COLUMNS = list(RESERVED)
 
 
 @dataclass
