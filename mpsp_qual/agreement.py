@@ -31,7 +31,7 @@ from .errors import ReliabilityError, SheetError
 from .export.tables import set_text_cell
 from .files import atomic_path
 from .model import AUTO_CODER, CONSENSUS_CODER, PathLike
-from .sheets import (
+from .sheet_io import (
     CODEBOOK_SHEET,
     HASH_COLUMN,
     HEADER_FILL,
@@ -39,7 +39,6 @@ from .sheets import (
     MEMO_COLUMN,
     SEGMENT_COLUMN,
     check_segments,
-    import_sheet,
     parse_code_list,
     read_rows,
     row_height,
@@ -48,6 +47,7 @@ from .sheets import (
     write_codebook_sheet,
     write_meta_sheet,
 )
+from .sheets import import_sheet
 
 __all__ = [
     "REPORT_COLUMNS",

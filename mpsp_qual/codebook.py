@@ -9,35 +9,28 @@ file, the code and its line or row, and the fix. ``save_codebook`` writes any of
 formats back whole (temporary file, then rename) so that loading what it saved gives
 an equal codebook, and ``codebook_frame`` lays the codebook out as a table.
 
-In a spreadsheet, list cells (keywords, exclude_keywords, examples) separate items
-with ``;``; a literal ``;`` or ``\\`` inside an item is written ``\\;`` or ``\\\\``.
-Optional lines ``# codebook: NAME`` and ``# version: V`` above the header carry the
-codebook's name and version; without them the name is the file's stem.
+The spreadsheet layout (columns, ``# codebook:`` and ``# version:`` lines, ``;`` in
+list cells) is read and written by ``codebook_sheets.py``; this module checks what it
+reads. Without a ``# codebook:`` line the name is the file's stem.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
-import os
 import re
-import tempfile
 import unicodedata
-import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pandas as pd
 import yaml
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
+from mpsp_qual import codebook_sheets
+from mpsp_qual.codebook_sheets import CODEBOOK_COLUMNS
 from mpsp_qual.errors import CodebookError
+from mpsp_qual.files import atomic_path
 from mpsp_qual.model import Code, Codebook, PathLike
 
 __all__ = [
@@ -50,21 +43,6 @@ __all__ = [
     "save_codebook",
 ]
 
-#: Columns of a codebook spreadsheet, in the order ``save_codebook`` writes them.
-CODEBOOK_COLUMNS = (
-    "id",
-    "parent",
-    "name",
-    "description",
-    "include",
-    "exclude",
-    "keywords",
-    "exclude_keywords",
-    "examples",
-    "color",
-    "codable",
-    "fuzzy",
-)
 #: Columns of the table ``codebook_frame`` returns.
 FRAME_COLUMNS = ("id", "parent", "level", *CODEBOOK_COLUMNS[2:])
 
@@ -78,7 +56,6 @@ _TRUE = {"yes", "true", "1", "y", "on"}
 _FALSE = {"no", "false", "0", "n", "off"}
 _NULL_TAG = "tag:yaml.org,2002:null"
 _YAML_SUFFIXES = {".yaml", ".yml"}
-_SHEET_SUFFIXES = {".csv", ".xlsx"}
 
 
 # --------------------------------------------------------------------------- problems
@@ -164,23 +141,15 @@ def load_codebook(path: PathLike) -> Codebook:
     path = Path(path)
     source = str(path)
     suffix = path.suffix.lower()
-    if suffix not in _YAML_SUFFIXES | _SHEET_SUFFIXES:
+    if suffix not in _YAML_SUFFIXES | codebook_sheets.SHEET_SUFFIXES:
         raise _fail(source, "is not a codebook file; use .yaml, .yml, .csv or .xlsx.")
     if not path.exists():
         raise _fail(source, "does not exist.")
     try:
         if suffix in _YAML_SUFFIXES:
-            return load_codebook_text(_read_text(path), source=source)
-        rows = _read_csv(path) if suffix == ".csv" else _read_xlsx(path)
-    except (
-        OSError,
-        UnicodeDecodeError,
-        ValueError,
-        KeyError,
-        zipfile.BadZipFile,
-        InvalidFileException,
-    ) as exc:
-        # openpyxl reports a damaged or non-xlsx file in any of these ways.
+            return load_codebook_text(codebook_sheets.read_text(path), source=source)
+        rows = codebook_sheets.read_rows(path)
+    except codebook_sheets.READ_ERRORS as exc:
         raise _fail(source, f"cannot be read ({exc.__class__.__name__}: {exc}).") from exc
     return _load_rows(rows, source=source, default_name=path.stem)
 
@@ -312,102 +281,33 @@ def _items(node: yaml.Node, key: str, code_id: str, problems: _Problems) -> list
 # --------------------------------------------------------------------------- spreadsheets
 
 
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Windows saves "CSV" in the ANSI code page.
-        return data.decode("cp1252")
-
-
-def _read_csv(path: Path) -> list[list[Any]]:
-    return list(csv.reader(io.StringIO(_read_text(path), newline="")))
-
-
-def _read_xlsx(path: Path) -> list[list[Any]]:
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = (
-            workbook["codebook"] if "codebook" in workbook.sheetnames else workbook.worksheets[0]
-        )
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _split(cell: str) -> list[str | None]:
-    """Split a list cell on ``;``, honouring ``\\;`` and ``\\\\`` escapes."""
-    if not cell.strip():
-        return []
-    items, current, chars = [], [], iter(cell)
-    for char in chars:
-        if char == "\\":
-            following = next(chars, "")
-            current.append(following if following in (";", "\\") else char + following)
-        elif char == ";":
-            items.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    items.append("".join(current))
-    return items
-
-
-def _join(items: Iterable[str]) -> str:
-    return "; ".join(i.replace("\\", "\\\\").replace(";", "\\;") for i in items)
-
-
 def _load_rows(rows: list[list[Any]], *, source: str, default_name: str) -> Codebook:
-    problems = _Problems(source, "row")
-    meta: dict[str, str] = {}
-    cells = [[_cell(v) for v in row] for row in rows]
-    start = 0
-    while start < len(cells):
-        first = cells[start][0].strip() if cells[start] else ""
-        if any(c.strip() for c in cells[start]) and not first.startswith("#"):
-            break
-        key, _, value = first.lstrip("#").partition(":")
-        if key.strip().lower() in ("codebook", "version"):
-            meta[key.strip().lower()] = value.strip()
-        start += 1
-    if start == len(cells):
+    table = codebook_sheets.parse_sheet(rows)
+    if table is None:
         raise _fail(source, f"has no header row; expected columns {', '.join(CODEBOOK_COLUMNS)}.")
-    header = [c.strip().lower() for c in cells[start]]
+    problems = _Problems(source, "row")
+    header, at = table.header, table.header_row
     known = (*CODEBOOK_COLUMNS, "level")  # codebook_frame adds "level"; it is derived, so ignored
     for number, column in enumerate(header):
         if column and column not in known:
-            problems.at(start + 1, f"unknown column {column!r}{_suggest(column, CODEBOOK_COLUMNS)}")
+            problems.at(at, f"unknown column {column!r}{_suggest(column, CODEBOOK_COLUMNS)}")
         elif column and column in header[:number]:
-            problems.at(start + 1, f"the column {column!r} appears twice; keep one.")
+            problems.at(at, f"the column {column!r} appears twice; keep one.")
     for required in ("id", "name"):
         if required not in header:
-            problems.at(start + 1, f"has no {required!r} column; the header needs id and name.")
+            problems.at(at, f"has no {required!r} column; the header needs id and name.")
     if "id" not in header or "name" not in header:
         problems.raise_if_any()
 
     entries: list[_Entry] = []
-    for number, row in enumerate(cells[start + 1 :], start=start + 2):
-        if not any(c.strip() for c in row):
-            continue
-        values = {col: (row[i] if i < len(row) else "") for i, col in enumerate(header) if col}
+    for number, values in table.rows:
         fields: dict[str, Any] = {k: values[k] for k in _TEXT_KEYS if k in values}
-        fields.update({k: _split(values[k]) for k in _LIST_KEYS if k in values})
+        fields.update({k: codebook_sheets.split_list(values[k]) for k in _LIST_KEYS if k in values})
         entries.append(_Entry(fields, values.get("parent", "").strip() or None, number))
     if not entries:
         problems.file("has no codes; add one row per code under the header.")
-    name = meta.get("codebook") or default_name
-    return _finish(name, meta.get("version", ""), _preorder(entries), problems)
+    name = table.name or default_name
+    return _finish(name, table.version, _preorder(entries), problems)
 
 
 def _preorder(entries: list[_Entry]) -> list[_Entry]:
@@ -609,24 +509,6 @@ _Dumper.add_representer(
 )
 
 
-def _rows(codebook: Codebook) -> Iterator[list[Any]]:
-    for code in codebook.codes:
-        yield [
-            code.id,
-            code.parent or "",
-            code.name,
-            code.description,
-            code.include,
-            code.exclude,
-            _join(code.keywords),
-            _join(code.exclude_keywords),
-            _join(code.examples),
-            code.color or "",
-            "yes" if code.codable else "no",
-            "" if code.fuzzy is None else code.fuzzy,
-        ]
-
-
 def save_codebook(codebook: Codebook, path: PathLike) -> None:
     """Write a codebook as YAML (.yaml/.yml) or a spreadsheet (.csv/.xlsx).
 
@@ -642,67 +524,17 @@ def save_codebook(codebook: Codebook, path: PathLike) -> None:
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in _YAML_SUFFIXES | _SHEET_SUFFIXES:
+    if suffix not in _YAML_SUFFIXES | codebook_sheets.SHEET_SUFFIXES:
         raise _fail(str(path), "is not a codebook file name; use .yaml, .yml, .csv or .xlsx.")
     problems = _Problems(f"codebook {codebook.name!r}", "line")
     _check_codes(list(codebook.codes), problems)
     problems.raise_if_any()
     if suffix in _YAML_SUFFIXES:
         data = codebook_to_yaml(codebook).encode("utf-8")
-        _write_atomic(path, lambda tmp: tmp.write_bytes(data))
-    elif suffix == ".csv":
-        _write_atomic(path, lambda tmp: _write_csv(codebook, tmp))
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(data)
     else:
-        _write_atomic(path, lambda tmp: _write_xlsx(codebook, tmp))
-
-
-def _preamble(codebook: Codebook) -> list[str]:
-    return [f"# codebook: {codebook.name}", f"# version: {codebook.version}"]
-
-
-def _write_csv(codebook: Codebook, path: Path) -> None:
-    # utf-8-sig so that Excel opens the file as UTF-8.
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerows([line] for line in _preamble(codebook))
-        writer.writerow(CODEBOOK_COLUMNS)
-        writer.writerows(_rows(codebook))
-
-
-def _write_xlsx(codebook: Codebook, path: Path) -> None:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "codebook"
-    for values in [[line] for line in _preamble(codebook)] + [list(CODEBOOK_COLUMNS)]:
-        sheet.append(values)
-    header_row = sheet.max_row
-    for cell in sheet[header_row]:
-        cell.font = Font(bold=True)
-    for values in _rows(codebook):
-        sheet.append([None if v == "" else v for v in values])
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str):
-                # openpyxl turns any str starting with "=" into a formula, and "#N/A" into an error.
-                cell.data_type = "s"
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=2)
-    widths = (24, 20, 36, 50, 40, 40, 40, 24, 50, 10, 10, 8)  # in CODEBOOK_COLUMNS order
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    workbook.save(path)
-
-
-def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary file beside ``path``, then rename it into place."""
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        codebook_sheets.write_sheet(codebook, path)
 
 
 # --------------------------------------------------------------------------- tables

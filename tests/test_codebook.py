@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from mpsp_qual import codebook as codebook_module
+from mpsp_qual import codebook_sheets as codebook_module
 from mpsp_qual.codebook import (
     FRAME_COLUMNS,
     codebook_frame,

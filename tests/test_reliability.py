@@ -198,7 +198,8 @@ def test_ci_wider_at_higher_confidence() -> None:
 def test_bootstrap_resample_matches_package(level: str) -> None:
     # The fast coincidence arithmetic must give, for each resample of units, what
     # the krippendorff package gives for the same units.
-    from mpsp_qual.reliability import _alpha_data, _Coincidences, _value_counts
+    from mpsp_qual._bootstrap import Coincidences as _Coincidences
+    from mpsp_qual.reliability import _alpha_data, _value_counts
 
     codes, domain = _alpha_data(KRIPPENDORFF_2011, level)
     counts = _value_counts(codes, domain.size)
