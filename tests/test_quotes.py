@@ -1,4 +1,4 @@
-"""The quote bank: candidates, consent gating, attribution, approval, redaction, exports."""
+"""The quote bank: candidates, consent gating, attribution, redaction on the way out, exports."""
 
 from __future__ import annotations
 
@@ -11,21 +11,13 @@ import pytest
 from openpyxl import load_workbook
 
 from mpsp_qual import Project
-from mpsp_qual.errors import InputError, QuoteError, SheetError, UnknownCode
-from mpsp_qual.export.quotebank import fill_decisions, write_quote_bank, write_requests
+from mpsp_qual.approvals import record_decision, request_quotes, set_require_approval
+from mpsp_qual.errors import QuoteError, UnknownCode
+from mpsp_qual.export.quotebank import write_quote_bank, write_requests
 from mpsp_qual.quotes import (
-    Redactor,
-    RedactTerm,
-    approvals,
-    approve_quotes,
     attribution_for,
     candidates,
     quote_bank,
-    read_redact_file,
-    record_decision,
-    request_quotes,
-    require_approval,
-    set_require_approval,
     summary_quotes,
 )
 
@@ -192,65 +184,7 @@ def test_attribution_never_names_without_consent():
     assert attribution_for(p, "named") == "Interviewee"
 
 
-# -- redaction -----------------------------------------------------------------------------
-
-TERMS = [
-    RedactTerm("Ben Hart", "name"),
-    RedactTerm("Cara Lin", "name"),
-    RedactTerm("Hartwell Health", "organisation"),
-]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        pytest.param("I told Ben Hart so.", "I told [name] so.", id="full-name"),
-        pytest.param("Ben agreed.", "[name] agreed.", id="first-name"),
-        pytest.param("ask ben hart", "ask [name]", id="case-insensitive"),
-        pytest.param("Hartwell's board", "[organisation]'s board", id="possessive"),
-        pytest.param("Ben’s idea", "[name]’s idea", id="curly-possessive"),
-        pytest.param("Hartwel never paid", "[organisation] never paid", id="misspelling"),
-        pytest.param("HARTWELL HEALTH staff", "[organisation] staff", id="organisation"),
-        pytest.param("It broke my heart.", "It broke my heart.", id="not-inside-words"),
-        pytest.param("the health of the heart", "the health of the heart", id="ordinary-words"),
-        pytest.param("Hartwelling about", "Hartwelling about", id="not-a-prefix"),
-    ],
-)
-def test_redaction(text, expected):
-    assert Redactor(TERMS).redact(text) == expected
-
-
-def test_redaction_keeps_own_name_when_attributed_by_name():
-    r = Redactor(TERMS)
-    assert r.redact(
-        "Ben Hart of Hartwell Health met Cara.", keep=("Ben Hart", "Hartwell Health")
-    ) == ("Ben Hart of Hartwell Health met [name].")
-
-
-def test_redact_file(tmp_path):
-    f = tmp_path / "redact.txt"
-    f.write_text(
-        "# extra names\nname: Dora Quill\norg: Kestrel Trust\norganisation: Brackley Partners\nEd Mund\n\n",
-        encoding="utf-8",
-    )
-    terms = read_redact_file(f)
-    assert terms == [
-        RedactTerm("Dora Quill", "name"),
-        RedactTerm("Kestrel Trust", "organisation"),
-        RedactTerm("Brackley Partners", "organisation"),
-        RedactTerm("Ed Mund", "name"),
-    ]
-    text = "Dora Quill at Kestrel Trust and Brackley Partners' lawyers"
-    assert Redactor(terms).redact(text) == "[name] at [organisation] and [organisation]' lawyers"
-
-
-def test_redact_file_bad_line(tmp_path):
-    f = tmp_path / "redact.txt"
-    f.write_text("Dora Quill\norg:\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"redact.txt, line 2: org: has no term after it"):
-        read_redact_file(f)
-    with pytest.raises(InputError, match="no such redact file"):
-        read_redact_file(tmp_path / "missing.txt")
+# -- redaction on the way out ---------------------------------------------------------------
 
 
 def test_bank_redacts_names_and_own_organisation(tmp_path, small_files):
@@ -283,161 +217,6 @@ def test_bank_redacts_names_and_own_organisation(tmp_path, small_files):
         named = set(quote_bank(p, coder="alice", attribution="named")["text"])
         # Alice agreed to be named: her own organisation stays; Cara's name does not.
         assert "I work at Fenmoor Care and [name] agreed with me on that point entirely." in named
-
-
-# -- approval --------------------------------------------------------------------------------
-
-
-def test_require_approval_setting(coded):
-    assert require_approval(coded)
-    assert quote_bank(coded).empty  # nothing approved yet
-    assert len(quote_bank(coded, status="pending")) == 3
-    set_require_approval(coded, False)
-    assert not require_approval(coded)
-    assert len(quote_bank(coded)) == 3
-    actions = [r[0] for r in coded.store.execute("SELECT action FROM audit")]
-    assert actions.count("quotes setting") == 1
-
-
-def _fill(path: Path, decisions: dict[str, tuple[str, str, str]]) -> None:
-    """Fill the request workbook as participants would: quote prefix -> (decision, edit, date)."""
-    wb = load_workbook(path)
-    for ws in wb.worksheets[1:]:
-        for row in range(2, ws.max_row + 1):
-            quote = ws.cell(row=row, column=5).value or ""
-            for prefix, (decision, edit, when) in decisions.items():
-                if prefix in quote:
-                    ws.cell(row=row, column=6).value = decision
-                    ws.cell(row=row, column=7).value = edit or None
-                    ws.cell(row=row, column=8).value = when or None
-    wb.save(path)
-
-
-def test_request_workbook_round_trip(coded, tmp_path):
-    requests = request_quotes(coded)
-    assert set(requests["participant_id"]) == {"P01", "P03"}
-    path = tmp_path / "requests.xlsx"
-    assert write_requests(coded, requests, path) == 3
-    wb = load_workbook(path)
-    assert wb.sheetnames == ["Read me", "P01", "P03"]
-    ws = wb["P01"]
-    assert [c.value for c in ws[1]] == [
-        "Quote id",
-        "Participant",
-        "Code",
-        "Attributed as",
-        "Quote",
-        "Decision",
-        "Edited text",
-        "Date",
-    ]
-    validation = ws.data_validations.dataValidation[0]
-    assert validation.formula1 == '"approved,declined,approved with edits"'
-    assert "F2:F3" in str(validation.sqref)
-    assert ws["E2"].value.startswith("“") and ws["E2"].value.endswith("”")
-
-    _fill(
-        path,
-        {
-            "stretched": ("approved", "", "2025-04-02"),
-            "different agenda": (
-                "approved with edits",
-                "They had a different agenda from ours.",
-                "",
-            ),
-            "diversify": ("declined", "", ""),
-        },
-    )
-    report = approve_quotes(coded, path)
-    assert report.recorded == 3
-    assert report.counts == {"approved": 1, "approved with edits": 1, "declined": 1}
-    state = approvals(coded).set_index("segment_id")
-    assert state.loc["alpha.txt#1.0", "decided_at"] == "2025-04-02"
-    assert state.loc["alpha.txt#3.0", "edited_text"] == "They had a different agenda from ours."
-
-    bank = quote_bank(coded)
-    assert sorted(bank["text"]) == [
-        "They had a different agenda from ours.",
-        "We were stretched, honestly. Our capacity was the problem from day one.",
-    ]
-    assert set(bank["decision"]) == {"approved", "approved with edits"}
-    # The declined quote is gone from every status.
-    assert not quote_bank(coded, status="all")["text"].str.contains("diversify").any()
-    audit = coded.store.execute(
-        "SELECT detail FROM audit WHERE action = 'quotes approve'"
-    ).fetchall()
-    assert len(audit) == 1 and '"decided_at": "2025-04-02"' in audit[0][0]
-    # Importing the same decisions again records nothing new.
-    again = approve_quotes(coded, path)
-    assert (again.recorded, again.unchanged) == (0, 3)
-
-
-BAD_DECISIONS = [
-    pytest.param(("maybe", "", ""), 'cell F2: "maybe" is not a decision', id="unknown-decision"),
-    pytest.param(
-        ("approved with edits", "", ""),
-        "cell G2: the decision is 'approved with edits' but the edited text is blank",
-        id="edit-without-text",
-    ),
-    pytest.param(
-        ("approved", "new words", ""),
-        "cell G2: there is an edited text but the decision is 'approved'",
-        id="text-without-edit",
-    ),
-    pytest.param(
-        ("approved", "", "next Tuesday"), 'cell H2: "next Tuesday" is not a date', id="bad-date"
-    ),
-]
-
-
-@pytest.mark.parametrize(("decision", "message"), BAD_DECISIONS)
-def test_bad_decisions_change_nothing(coded, tmp_path, decision, message):
-    path = tmp_path / "requests.xlsx"
-    write_requests(coded, request_quotes(coded), path)
-    _fill(path, {"stretched": decision, "diversify": ("approved", "", "")})
-    before = approvals(coded)
-    with pytest.raises(SheetError) as err:
-        approve_quotes(coded, path)
-    assert f"requests.xlsx, sheet P01, {message}" in str(err.value)
-    assert approvals(coded).equals(before)
-
-
-def test_bad_workbooks(coded, tmp_path):
-    path = tmp_path / "requests.xlsx"
-    write_requests(coded, request_quotes(coded), path)
-    wb = load_workbook(path)
-    wb["P01"]["A2"].value = "not a quote id"
-    wb["P03"]["F1"].value = "Verdict"
-    wb.save(path)
-    with pytest.raises(SheetError) as err:
-        approve_quotes(coded, path)
-    assert err.value.problems == [
-        "requests.xlsx, sheet P03: row 1 has no Decision column; keep the header row as "
-        "`mpsp-qual quotes request` wrote it.",
-        "requests.xlsx, sheet P01, cell A2: 'not a quote id' is not a quote id; keep the "
-        "quote_id column as `mpsp-qual quotes request` wrote it.",
-    ]
-    text = tmp_path / "notes.xlsx"
-    text.write_text("not a workbook", encoding="utf-8")
-    with pytest.raises(SheetError, match=r"notes.xlsx cannot be read as an .xlsx workbook"):
-        approve_quotes(coded, text)
-    assert approvals(coded).empty
-
-
-def test_approval_rows_of_a_declined_participant_are_not_recorded(coded, tmp_path):
-    path = tmp_path / "requests.xlsx"
-    write_requests(coded, request_quotes(coded), path)
-    fill_decisions(path, "approved")
-    coded.store.execute("UPDATE participants SET consent_quotes = 0 WHERE participant_id = 'P03'")
-    report = approve_quotes(coded, path)
-    assert report.notes == ["P03 declined quotes; their rows were not recorded."]
-    assert set(approvals(coded)["participant_id"]) == {"P01"}
-
-
-def test_record_decision_refuses_a_declined_participant(coded):
-    seg = coded.segments().set_index("segment_id").loc["beta.txt#1.0"]
-    with pytest.raises(QuoteError, match="P02 may not be quoted"):
-        record_decision(coded, f"beta.txt#1.0:{seg['start']}-{seg['end']}", "approved")
 
 
 # -- consent gating in every output ---------------------------------------------------------

@@ -8,15 +8,11 @@ from pathlib import Path
 import pytest
 
 from mpsp_qual import Project
+from mpsp_qual.approvals import record_decision, set_require_approval
+from mpsp_qual.drafts import Passage, extract_passages, passages_from_markdown
 from mpsp_qual.errors import InputError
-from mpsp_qual.quotes import quote_id, record_decision, set_require_approval
-from mpsp_qual.verify import (
-    Passage,
-    extract_passages,
-    passages_from_markdown,
-    verify_draft,
-    verify_summary,
-)
+from mpsp_qual.quotes import quote_id
+from mpsp_qual.verify import verify_draft, verify_summary
 
 ALICE_1 = "We were stretched, honestly. Our capacity was the problem from day one."
 ALICE_2 = "They had a different agenda. Misaligned from the start, I would say."

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from mpsp_qual import Project
+from mpsp_qual.approvals import approvals, record_decision, set_require_approval
 from mpsp_qual.errors import UnknownParticipant
-from mpsp_qual.quotes import approvals, quote_bank, record_decision, set_require_approval
+from mpsp_qual.quotes import quote_bank
 from mpsp_qual.withdraw import FILLER, withdraw
 
 BEN = "The marmalade protocol never worked for us, and the lead provider kept changing."

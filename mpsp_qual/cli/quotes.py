@@ -6,16 +6,9 @@ from pathlib import Path
 
 import click
 
+from ..approvals import approve_quotes, request_quotes, require_approval, set_require_approval
 from ..project import Project
-from ..quotes import (
-    ATTRIBUTIONS,
-    STATUSES,
-    approve_quotes,
-    quote_bank,
-    request_quotes,
-    require_approval,
-    set_require_approval,
-)
+from ..quotes import ATTRIBUTIONS, STATUSES, quote_bank
 from .base import cli, emit, output_options, pass_project, warn
 
 SHOWN = [

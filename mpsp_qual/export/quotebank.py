@@ -233,7 +233,7 @@ def write_requests(project, frame: pd.DataFrame, path: PathLike) -> int:
 
     Args:
         project: the project (consent is checked again here).
-        frame: rows from :func:`mpsp_qual.quotes.request_quotes`.
+        frame: rows from :func:`mpsp_qual.approvals.request_quotes`.
         path: the .xlsx file, written whole or not at all.
     """
     from openpyxl import Workbook

@@ -1,0 +1,180 @@
+"""Per-quote approval: the setting, the request workbook, and recording decisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from test_quotes import code_small
+
+from mpsp_qual import Project
+from mpsp_qual.approvals import (
+    approvals,
+    approve_quotes,
+    record_decision,
+    request_quotes,
+    require_approval,
+    set_require_approval,
+)
+from mpsp_qual.errors import QuoteError, SheetError
+from mpsp_qual.export.quotebank import fill_decisions, write_requests
+from mpsp_qual.quotes import quote_bank
+
+
+@pytest.fixture
+def coded(project: Project) -> Project:
+    code_small(project)
+    return project
+
+
+def test_require_approval_setting(coded):
+    assert require_approval(coded)
+    assert quote_bank(coded).empty  # nothing approved yet
+    assert len(quote_bank(coded, status="pending")) == 3
+    set_require_approval(coded, False)
+    assert not require_approval(coded)
+    assert len(quote_bank(coded)) == 3
+    actions = [r[0] for r in coded.store.execute("SELECT action FROM audit")]
+    assert actions.count("quotes setting") == 1
+
+
+def _fill(path: Path, decisions: dict[str, tuple[str, str, str]]) -> None:
+    """Fill the request workbook as participants would: quote prefix -> (decision, edit, date)."""
+    wb = load_workbook(path)
+    for ws in wb.worksheets[1:]:
+        for row in range(2, ws.max_row + 1):
+            quote = ws.cell(row=row, column=5).value or ""
+            for prefix, (decision, edit, when) in decisions.items():
+                if prefix in quote:
+                    ws.cell(row=row, column=6).value = decision
+                    ws.cell(row=row, column=7).value = edit or None
+                    ws.cell(row=row, column=8).value = when or None
+    wb.save(path)
+
+
+def test_request_workbook_round_trip(coded, tmp_path):
+    requests = request_quotes(coded)
+    assert set(requests["participant_id"]) == {"P01", "P03"}
+    path = tmp_path / "requests.xlsx"
+    assert write_requests(coded, requests, path) == 3
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["Read me", "P01", "P03"]
+    ws = wb["P01"]
+    assert [c.value for c in ws[1]] == [
+        "Quote id",
+        "Participant",
+        "Code",
+        "Attributed as",
+        "Quote",
+        "Decision",
+        "Edited text",
+        "Date",
+    ]
+    validation = ws.data_validations.dataValidation[0]
+    assert validation.formula1 == '"approved,declined,approved with edits"'
+    assert "F2:F3" in str(validation.sqref)
+    assert ws["E2"].value.startswith("“") and ws["E2"].value.endswith("”")
+
+    _fill(
+        path,
+        {
+            "stretched": ("approved", "", "2025-04-02"),
+            "different agenda": (
+                "approved with edits",
+                "They had a different agenda from ours.",
+                "",
+            ),
+            "diversify": ("declined", "", ""),
+        },
+    )
+    report = approve_quotes(coded, path)
+    assert report.recorded == 3
+    assert report.counts == {"approved": 1, "approved with edits": 1, "declined": 1}
+    state = approvals(coded).set_index("segment_id")
+    assert state.loc["alpha.txt#1.0", "decided_at"] == "2025-04-02"
+    assert state.loc["alpha.txt#3.0", "edited_text"] == "They had a different agenda from ours."
+
+    bank = quote_bank(coded)
+    assert sorted(bank["text"]) == [
+        "They had a different agenda from ours.",
+        "We were stretched, honestly. Our capacity was the problem from day one.",
+    ]
+    assert set(bank["decision"]) == {"approved", "approved with edits"}
+    # The declined quote is gone from every status.
+    assert not quote_bank(coded, status="all")["text"].str.contains("diversify").any()
+    audit = coded.store.execute(
+        "SELECT detail FROM audit WHERE action = 'quotes approve'"
+    ).fetchall()
+    assert len(audit) == 1 and '"decided_at": "2025-04-02"' in audit[0][0]
+    # Importing the same decisions again records nothing new.
+    again = approve_quotes(coded, path)
+    assert (again.recorded, again.unchanged) == (0, 3)
+
+
+BAD_DECISIONS = [
+    pytest.param(("maybe", "", ""), 'cell F2: "maybe" is not a decision', id="unknown-decision"),
+    pytest.param(
+        ("approved with edits", "", ""),
+        "cell G2: the decision is 'approved with edits' but the edited text is blank",
+        id="edit-without-text",
+    ),
+    pytest.param(
+        ("approved", "new words", ""),
+        "cell G2: there is an edited text but the decision is 'approved'",
+        id="text-without-edit",
+    ),
+    pytest.param(
+        ("approved", "", "next Tuesday"), 'cell H2: "next Tuesday" is not a date', id="bad-date"
+    ),
+]
+
+
+@pytest.mark.parametrize(("decision", "message"), BAD_DECISIONS)
+def test_bad_decisions_change_nothing(coded, tmp_path, decision, message):
+    path = tmp_path / "requests.xlsx"
+    write_requests(coded, request_quotes(coded), path)
+    _fill(path, {"stretched": decision, "diversify": ("approved", "", "")})
+    before = approvals(coded)
+    with pytest.raises(SheetError) as err:
+        approve_quotes(coded, path)
+    assert f"requests.xlsx, sheet P01, {message}" in str(err.value)
+    assert approvals(coded).equals(before)
+
+
+def test_bad_workbooks(coded, tmp_path):
+    path = tmp_path / "requests.xlsx"
+    write_requests(coded, request_quotes(coded), path)
+    wb = load_workbook(path)
+    wb["P01"]["A2"].value = "not a quote id"
+    wb["P03"]["F1"].value = "Verdict"
+    wb.save(path)
+    with pytest.raises(SheetError) as err:
+        approve_quotes(coded, path)
+    assert err.value.problems == [
+        "requests.xlsx, sheet P03: row 1 has no Decision column; keep the header row as "
+        "`mpsp-qual quotes request` wrote it.",
+        "requests.xlsx, sheet P01, cell A2: 'not a quote id' is not a quote id; keep the "
+        "quote_id column as `mpsp-qual quotes request` wrote it.",
+    ]
+    text = tmp_path / "notes.xlsx"
+    text.write_text("not a workbook", encoding="utf-8")
+    with pytest.raises(SheetError, match=r"notes.xlsx cannot be read as an .xlsx workbook"):
+        approve_quotes(coded, text)
+    assert approvals(coded).empty
+
+
+def test_approval_rows_of_a_declined_participant_are_not_recorded(coded, tmp_path):
+    path = tmp_path / "requests.xlsx"
+    write_requests(coded, request_quotes(coded), path)
+    fill_decisions(path, "approved")
+    coded.store.execute("UPDATE participants SET consent_quotes = 0 WHERE participant_id = 'P03'")
+    report = approve_quotes(coded, path)
+    assert report.notes == ["P03 declined quotes; their rows were not recorded."]
+    assert set(approvals(coded)["participant_id"]) == {"P01"}
+
+
+def test_record_decision_refuses_a_declined_participant(coded):
+    seg = coded.segments().set_index("segment_id").loc["beta.txt#1.0"]
+    with pytest.raises(QuoteError, match="P02 may not be quoted"):
+        record_decision(coded, f"beta.txt#1.0:{seg['start']}-{seg['end']}", "approved")
