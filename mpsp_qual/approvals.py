@@ -239,7 +239,8 @@ def approve_quotes(project, path: PathLike) -> ApprovalReport:
         seg = None
         if parsed is not None:
             seg = project.store.execute(
-                "SELECT document, participant_id FROM segment_view WHERE segment_id = ?",
+                "SELECT document, participant_id, start, end FROM segment_view "
+                "WHERE segment_id = ?",
                 (parsed[0],),
             ).fetchone()
         where = f"{p.name}, sheet {row.sheet}, cell {row.cell('quote_id')}"
@@ -256,10 +257,9 @@ def approve_quotes(project, path: PathLike) -> ApprovalReport:
                 "the quotes again."
             )
             continue
-        text = project.document_text(seg["document"])
-        if parsed[2] > len(text) or parsed[1] >= parsed[2]:
+        if not seg["start"] <= parsed[1] < parsed[2] <= seg["end"]:
             problems.append(
-                f"{where}: quote {row.quote_id} has a span outside its transcript; delete the row."
+                f"{where}: quote {row.quote_id} has a span outside its segment; delete the row."
             )
             continue
         if row.participant_id not in quotable:
@@ -270,6 +270,7 @@ def approve_quotes(project, path: PathLike) -> ApprovalReport:
         if not row.decision:
             report.undecided += 1
             continue
+        text = project.document_text(seg["document"])
         todo.append((row, parsed, text[parsed[1] : parsed[2]]))
     if problems:
         raise SheetError(
@@ -336,10 +337,14 @@ def record_decision(
     row = None
     if parsed is not None:
         row = project.store.execute(
-            "SELECT document, participant_id FROM segment_view WHERE segment_id = ?",
+            "SELECT document, participant_id, start, end FROM segment_view WHERE segment_id = ?",
             (parsed[0],),
         ).fetchone()
-    if row is None or row["participant_id"] is None:
+    if (
+        row is None
+        or row["participant_id"] is None
+        or not row["start"] <= parsed[1] < parsed[2] <= row["end"]
+    ):
         raise QuoteError(
             f"no quote {quote!r} in the project; `mpsp-qual quotes --status all` lists them."
         )

@@ -178,3 +178,13 @@ def test_record_decision_refuses_a_declined_participant(coded):
     seg = coded.segments().set_index("segment_id").loc["beta.txt#1.0"]
     with pytest.raises(QuoteError, match="P02 may not be quoted"):
         record_decision(coded, f"beta.txt#1.0:{seg['start']}-{seg['end']}", "approved")
+
+
+@pytest.mark.parametrize(
+    "span",
+    [pytest.param("999999-1000005", id="past-the-end"), pytest.param("50-10", id="backwards")],
+)
+def test_record_decision_refuses_a_span_outside_its_segment(project, span):
+    with pytest.raises(QuoteError, match="no quote"):
+        record_decision(project, f"beta.txt#2.0:{span}", "approved")
+    assert approvals(project).empty
