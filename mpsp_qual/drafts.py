@@ -19,10 +19,10 @@ from pathlib import Path
 
 from .errors import InputError
 from .model import PathLike
+from .quotes import count_words
 
 MIN_WORDS = 6
 DRAFT_FORMATS = (".docx", ".md", ".markdown", ".txt")
-_WORDS = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,8 @@ def _unquote(text: str) -> str:
 
 
 def passage_words(text: str) -> int:
-    """The words of a passage as the six-word minimum counts them (runs of word characters)."""
-    return len(_WORDS.findall(text))
+    """The words of a passage, counted as the quote bank counts them ("don't" is one)."""
+    return count_words(text)
 
 
 def _inline(text: str, location) -> list[Passage]:

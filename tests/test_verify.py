@@ -256,3 +256,11 @@ def test_draft_without_quotes(project, tmp_path):
     result = verify_draft(project, draft(tmp_path, "No quotations here at all.\n"))
     assert result.empty
     assert verify_summary(result) == "No quoted passages of six words or more were found."
+
+
+def test_draft_passages_count_words_as_the_quote_bank_does():
+    from mpsp_qual.drafts import passage_words
+    from mpsp_qual.quotes import count_words
+
+    text = "We don't know, it's the council's call."
+    assert passage_words(text) == count_words(text) == 7
