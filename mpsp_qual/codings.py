@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from .model import AUTO_CODER
+from .model import AUTO_CODER, CONSENSUS_CODER
 from .store import now
 
 CODING_COLUMNS = [
@@ -151,27 +151,30 @@ class CodingsMixin:
     def default_coder(self) -> str:
         """Whose codings count when no coder is named.
 
-        ``consensus`` if it exists; else the one human coder who has coded every
-        participant segment (a coder who coded only a reliability sample does not
-        count); else ``auto``.
+        A coder counts only if they have coded every participant segment (withdrawn
+        participants aside): ``consensus`` if it is complete; else the one complete human
+        coder; else ``auto``. A coder, or a consensus, that covers only a reliability
+        sample never becomes the default, since figures over all participants would
+        then count a sample as if it were everything.
         """
-        coders = self.coders()
-        if "consensus" in coders:
-            return "consensus"
         total = self.store.execute(
-            "SELECT COUNT(*) FROM segment_view WHERE participant_id IS NOT NULL"
+            "SELECT COUNT(*) FROM segment_view WHERE participant_id IS NOT NULL AND withdrawn = 0"
         ).fetchone()[0]
-        complete = [
+        complete = {
             r[0]
             for r in self.store.execute(
-                """SELECT cs.coder FROM coded_segments cs JOIN segment_view v ON v.segment_id = cs.segment_id
-                   WHERE v.participant_id IS NOT NULL GROUP BY cs.coder HAVING COUNT(*) = ?""",
+                """SELECT cs.coder FROM coded_segments cs
+                   JOIN segment_view v ON v.segment_id = cs.segment_id
+                   WHERE v.participant_id IS NOT NULL AND v.withdrawn = 0
+                   GROUP BY cs.coder HAVING COUNT(*) = ?""",
                 (total,),
             )
-            if r[0] not in HUMAN_EXCLUDED
-        ]
-        if len(complete) == 1:
-            return complete[0]
+        }
+        if CONSENSUS_CODER in complete:
+            return CONSENSUS_CODER
+        humans = sorted(complete - HUMAN_EXCLUDED - {CONSENSUS_CODER})
+        if len(humans) == 1:
+            return humans[0]
         return AUTO_CODER
 
     def memos(self, *, coder: str | None = None) -> pd.DataFrame:

@@ -75,3 +75,7 @@ class AnalysisError(MpspQualError):
 
 class QuoteError(MpspQualError):
     """A quote bank, approval or verification request the project cannot satisfy."""
+
+
+class OutputError(MpspQualError):
+    """An output file that cannot be written as asked (a wrong extension, say)."""

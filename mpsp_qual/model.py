@@ -65,6 +65,8 @@ class Document:
     turns: tuple[Turn, ...]
     format: str = "txt"
     metadata: Mapping[str, str] = field(default_factory=dict)
+    #: Things the reader was unsure of (a one-off label read as continuation text).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

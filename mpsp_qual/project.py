@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .codings import CodingsMixin
-from .errors import ImportConflict, MpspQualError, ProjectError, TranscriptError
+from .errors import ImportConflict, MpspQualError, ProjectError, RegisterError, TranscriptError
 from .ingest import SUPPORTED_EXTENSIONS, read_transcript
 from .model import AUTO_CODER, Codebook, Document, Participant, PathLike
 from .register import RESERVED, read_register
@@ -220,7 +220,7 @@ class Project(CodingsMixin):
                 raise ProjectError(
                     f"the new codebook drops {len(used)} code(s) that have codings "
                     f"({', '.join(used[:5])}{'...' if len(used) > 5 else ''}); "
-                    "pass --force to drop those codings too."
+                    "to drop those codings too, run `mpsp-qual codebook set FILE --force`."
                 )
             marks = ",".join("?" * len(new_ids))
             conn.execute(f"DELETE FROM codings WHERE code NOT IN ({marks})", tuple(new_ids))
@@ -255,7 +255,32 @@ class Project(CodingsMixin):
         return self._register_warnings(Path(path).name)
 
     def _save_participants(self, people: Sequence[Participant], *, source: str) -> None:
+        """Upsert the register's rows.
+
+        Raises:
+            RegisterError: a row gives a speaker that the project already knows under
+                another participant id (that would undo a withdrawal or a refusal).
+        """
         conn = self.store.conn
+        known = {
+            (" ".join(t.split()).casefold(), " ".join(s.split()).casefold()): pid
+            for pid, t, s in conn.execute(
+                "SELECT participant_id, transcript, speaker FROM participants"
+            )
+            if t and s
+        }
+        for row, person in enumerate(people, start=2):
+            key = (
+                " ".join(person.transcript.split()).casefold(),
+                " ".join(person.speaker.split()).casefold(),
+            )
+            other = known.get(key)
+            if all(key) and other is not None and other != person.participant_id:
+                raise RegisterError(
+                    f"{Path(source).name}, row {row}: speaker {person.speaker!r} in "
+                    f"{person.transcript} is already participant {other} in this project; "
+                    f"keep the id {other} (a register may not give a speaker a new id)."
+                )
         before = {
             r[0]: r[1:]
             for r in conn.execute(
@@ -448,6 +473,7 @@ class Project(CodingsMixin):
             document = read_transcript(
                 path, speaker=speaker, known_speakers=known.get(path.name.casefold(), frozenset())
             )
+            report.warnings.extend(document.warnings)
             # A purged participant's words never come back, whatever file is imported.
             document = blank_speakers(document, purged.get(path.name.casefold(), set()))
             to_write.append((document, path, digest))

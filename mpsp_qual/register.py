@@ -45,9 +45,13 @@ def read_table(path: Path, *, what: str) -> pd.DataFrame:
     try:
         if suffix == ".csv":
             try:
-                frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+                frame = pd.read_csv(
+                    path, dtype=str, keep_default_na=False, encoding="utf-8-sig", **_LINES
+                )
             except UnicodeDecodeError:
-                frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
+                frame = pd.read_csv(
+                    path, dtype=str, keep_default_na=False, encoding="cp1252", **_LINES
+                )
         elif suffix in (".xlsx", ".xlsm"):
             frame = pd.read_excel(path, dtype=str, keep_default_na=False)
         else:
@@ -59,7 +63,16 @@ def read_table(path: Path, *, what: str) -> pd.DataFrame:
             raise
         raise RegisterError(f"{path.name} cannot be read as a {what} ({exc}).") from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.apply(lambda col: col.astype(str).str.strip())
+    frame = frame.fillna("").apply(lambda col: col.astype(str).str.strip())
+    # Index rows by their number in the spreadsheet (the header is row 1), then drop the
+    # wholly blank ones (blank lines, or the ",,,," rows Excel leaves), so that messages
+    # name the row a user sees.
+    frame.index = range(2, len(frame) + 2)
+    return frame[(frame != "").any(axis=1)]
+
+
+#: Keep blank lines, so that row numbers match the file's.
+_LINES = {"skip_blank_lines": False}
 
 
 def _flag(value: str, *, path: Path, row: int, column: str) -> bool:
@@ -89,8 +102,11 @@ def read_register(path: PathLike) -> list[Participant]:
     seen: dict[str, int] = {}
     seen_speaker: dict[tuple[str, str], int] = {}
     participants = []
-    for offset, record in enumerate(frame.to_dict("records")):
-        row = offset + 2  # the header is row 1
+    if frame.empty:
+        raise RegisterError(
+            f"{p.name} has a header but no participants; add one row per interviewee."
+        )
+    for row, record in zip(frame.index, frame.to_dict("records")):
         pid = record["participant_id"]
         if not pid:
             raise RegisterError(

@@ -246,10 +246,31 @@ class Store:
         )
 
     def compact(self) -> None:
-        """Checkpoint the WAL into the main file, truncate it, and VACUUM."""
-        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self.conn.execute("VACUUM")
-        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Checkpoint the WAL into the main file, truncate it, and VACUUM.
+
+        Raises:
+            ProjectError: another connection holds the file open, so old pages could
+                not be overwritten; the caller's changes are committed, but their bytes
+                may survive until the other program closes and this is run again.
+        """
+        try:
+            self._checkpoint()
+            self.conn.execute("VACUUM")
+            self._checkpoint()
+        except sqlite3.OperationalError as exc:
+            raise self._busy() from exc
+
+    def _checkpoint(self) -> None:
+        busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            raise self._busy()
+
+    def _busy(self) -> ProjectError:
+        return ProjectError(
+            f"another program has {self.path} open, so it could not be compacted and old "
+            "copies of the changed text may remain in it; close the other program "
+            "(a notebook, a database browser) and run the command again."
+        )
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):

@@ -80,6 +80,12 @@ def _scrub(item, theirs, texts) -> tuple[object, int]:
     return item, 0
 
 
+def _line_start(text: str, offset: int) -> int:
+    """Where the line holding ``offset`` begins: a turn's speaker label (their name) and
+    timestamp stand there, before the turn's own text."""
+    return text.rfind("\n", 0, offset) + 1
+
+
 def blank_speakers(document: Document, speakers: set[str]) -> Document:
     """The document without the turns of ``speakers`` (compared case-insensitively).
 
@@ -93,7 +99,7 @@ def blank_speakers(document: Document, speakers: set[str]) -> Document:
         return document
     chars = list(document.text)
     for turn in gone:
-        for k in range(turn.start, turn.end):
+        for k in range(_line_start(document.text, turn.start), turn.end):
             if chars[k] != "\n":
                 chars[k] = FILLER
     kept = tuple(t for t in document.turns if t.speaker.casefold() not in folded)
@@ -204,7 +210,7 @@ def withdraw(project, participant_id: str, *, purge: bool = False) -> WithdrawRe
             ).fetchone()[0]
             chars = list(text)
             for r in rows:
-                for k in range(r["start"], min(r["end"], len(chars))):
+                for k in range(_line_start(text, r["start"]), min(r["end"], len(chars))):
                     if chars[k] != "\n":
                         chars[k] = FILLER
             conn.execute(

@@ -249,7 +249,7 @@ def test_codebook_set_refuses_to_orphan_codings_without_force(
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: the new codebook drops 1 code(s) that have codings (lead-provider); "
-        "pass --force to drop those codings too.\n"
+        "to drop those codings too, run `mpsp-qual codebook set FILE --force`.\n"
     )
     assert file_digest(database) == before
     forced = run(runner, project, "codebook", "set", str(new), "--force")

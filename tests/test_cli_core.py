@@ -490,3 +490,65 @@ def test_python_dash_m_help():
     assert result.stdout.startswith("Usage: mpsp-qual [OPTIONS] COMMAND [ARGS]...")
     for command in ("init", "import", "register", "documents", "turns", "segments", "demo"):
         assert f"\n  {command} " in result.stdout
+
+
+# -- output files -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, extra, message",
+    [
+        pytest.param(
+            "turns.txt",
+            [],
+            "turns.txt: a table can be written to .csv, .json or .xlsx; rename the output.",
+            id="unknown-extension",
+        ),
+        pytest.param(
+            "turns.xlsx",
+            ["--format", "json"],
+            "turns.xlsx: --format json does not match the file's extension; drop --format "
+            "or name the file .json.",
+            id="format-contradicts-extension",
+        ),
+    ],
+)
+def test_a_table_output_must_say_what_it_is(runner, proj, tmp_path, name, extra, message):
+    result = invoke(runner, proj, "turns", "-o", tmp_path / name, *extra)
+    assert_error(result, message)
+    assert not (tmp_path / name).exists()
+
+
+def test_an_unwritable_output_is_one_line_not_a_traceback(runner, proj, tmp_path):
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    result = invoke(runner, proj, "turns", "-o", tmp_path / "afile" / "turns.csv")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.output
+
+
+def test_output_files_get_ordinary_permissions(runner, proj, tmp_path):
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        result = invoke(runner, proj, "turns", "-o", tmp_path / "turns.csv")
+    finally:
+        os.umask(umask)
+    assert result.exit_code == 0
+    assert stat.S_IMODE((tmp_path / "turns.csv").stat().st_mode) == 0o644
+
+
+def test_a_locked_project_is_one_line_not_a_traceback(runner, proj):
+    import sqlite3
+
+    locker = sqlite3.connect(proj / "project.sqlite", timeout=0)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        result = invoke(runner, proj, "register", proj.parent / "in" / "participants.csv")
+    finally:
+        locker.close()
+    assert result.exit_code == 1
+    assert "the project file is locked by another program" in result.stderr
+    assert "Traceback" not in result.output

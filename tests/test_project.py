@@ -321,3 +321,51 @@ def test_a_bad_register_at_import_changes_nothing(tmp_path, project, small_files
     with pytest.raises(RegisterError, match=r"^dup\.csv, row 3: participant_id P1 is used again"):
         project.import_transcripts([new], register=bad)
     assert dump(project.directory) == before
+
+
+def test_a_register_may_not_give_a_known_speaker_a_new_id(project, small_files, tmp_path):
+    project.withdraw("P02")
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(
+        small_files["register"].read_text(encoding="utf-8").replace("P02,", "P10,"), "utf-8"
+    )
+    before = dump(project.directory)
+    with pytest.raises(RegisterError) as info:
+        project.load_register(renamed)
+    assert str(info.value) == (
+        "renamed.csv, row 3: speaker 'Ben Hart' in beta.txt is already participant P02 in "
+        "this project; keep the id P02 (a register may not give a speaker a new id)."
+    )
+    assert dump(project.directory) == before
+
+
+def test_a_one_off_label_naming_a_registered_speaker_is_that_speaker(tmp_path):
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "participant_id,transcript,speaker\nP1,pair.txt,Ann Smith\nP2,pair.txt,Bob Jones\n",
+        "utf-8",
+    )
+    transcript = tmp_path / "pair.txt"
+    transcript.write_text(
+        "Interviewer: Hello both.\n"
+        "Ann Smith: Hello.\n"
+        "Interviewer: And the board?\n"
+        "Ann Smith: Slow.\n"
+        "Bob (FD): I would rather not say this on the record.\n"
+        "Interviewer: And the bid?\n"
+        "Ann Smith: Fine.\n"
+        "Dana: An aside nobody registered.\n",
+        "utf-8",
+    )
+    with Project.init(tmp_path / "p", register=register) as project:
+        report = project.import_transcripts([transcript])
+        turns = project.turns(document="pair.txt")
+    bob = turns[turns["speaker"] == "Bob Jones"]
+    assert list(bob["text"]) == ["I would rather not say this on the record."]
+    assert list(bob["participant_id"]) == ["P2"]
+    assert "rather not say" not in " ".join(turns[turns["speaker"] == "Ann Smith"]["text"])
+    assert report.warnings == [
+        "pair.txt, line 8: 'Dana' looks like a speaker label but appears only once, so it "
+        "was read as part of Ann Smith's turn; if Dana speaks there, add them to the "
+        "register or fix the label."
+    ]

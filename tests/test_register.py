@@ -76,8 +76,25 @@ def test_xlsx_register(tmp_path):
     assert second.consent_quotes and dict(second.attributes) == {"sector": ""}
 
 
-def test_header_only_register_is_empty(tmp_path):
-    assert read_register(write(tmp_path, "participant_id,transcript,speaker\n")) == []
+def test_header_only_register_is_refused(tmp_path):
+    with pytest.raises(RegisterError) as info:
+        read_register(write(tmp_path, "participant_id,transcript,speaker\n"))
+    assert str(info.value).endswith(
+        "has a header but no participants; add one row per interviewee."
+    )
+
+
+def test_row_numbers_count_blank_lines_and_blank_rows_are_skipped(tmp_path):
+    text = (
+        "participant_id,transcript,speaker\n"
+        "P1,a.txt,Ann\n"
+        "\n"
+        ",,\n"
+        "P1,b.txt,Bob\n"
+    )
+    with pytest.raises(RegisterError) as info:
+        read_register(write(tmp_path, text))
+    assert "row 5: participant_id P1 is used again (first on row 2)" in str(info.value)
 
 
 @pytest.mark.parametrize(

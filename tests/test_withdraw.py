@@ -88,6 +88,7 @@ def test_purge_leaves_no_text_in_the_file(project):
         assert doc[row["start"] : row["end"]] == row["text"]
     ben = before.loc["beta.txt#1.0"]
     assert text[ben["start"] : ben["end"]] == FILLER * (ben["end"] - ben["start"])
+    assert "Ben Hart" not in text  # his name in the speaker label goes too
     assert list(approvals(project)["participant_id"]) == ["P03"]
     assert "P02" not in set(project.turns()["participant_id"].dropna())
     assert any("beta.txt still holds P02's words" in w for w in report.warnings)
@@ -120,3 +121,21 @@ def test_a_purged_participant_does_not_come_back_with_a_replaced_transcript(proj
     text = project.document_text("beta.txt")
     for row in turns.itertuples():
         assert text[row.start : row.end] == row.text
+
+
+def test_a_purge_that_cannot_compact_says_so(project):
+    import sqlite3
+
+    from mpsp_qual.errors import ProjectError
+
+    reader = sqlite3.connect(project.store.path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM segments").fetchone()  # holds a read snapshot
+    try:
+        with pytest.raises(ProjectError, match="another program has .* open"):
+            withdraw(project, "P02", purge=True)
+    finally:
+        reader.close()
+    # Run again once the other program has gone: the words are gone from the bytes.
+    withdraw(project, "P02", purge=True)
+    assert PHRASE not in raw_bytes(project)

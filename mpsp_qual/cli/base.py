@@ -8,6 +8,7 @@ with exit status 1 here, once; usage errors stay click's (exit status 2).
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -39,11 +40,28 @@ class State:
 
 
 def error_message(exc: MpspQualError) -> str:
+    """The exception's sentence, then its problems one per line (unless it lists them)."""
     problems = getattr(exc, "problems", None) or []
     message = str(exc)
-    if len(problems) > 1:
+    if len(problems) > 1 and not all(p in message for p in problems):
         message += "".join(f"\n  - {p}" for p in problems)
     return message
+
+
+def os_error_message(exc: OSError) -> str:
+    """One sentence for a file the system would not let us read or write."""
+    where = exc.filename or "a file"
+    reason = (exc.strerror or str(exc)).lower()
+    return f"{where}: {reason}; check the path and its folder, then run the command again."
+
+
+def sqlite_error_message(exc: sqlite3.Error) -> str:
+    if "locked" in str(exc) or "busy" in str(exc):
+        return (
+            "the project file is locked by another program (a notebook, a database browser, "
+            "another mpsp-qual); close it and run the command again."
+        )
+    return f"the project file could not be used ({exc}); is it an mpsp-qual project?"
 
 
 class Group(click.Group):
@@ -54,6 +72,10 @@ class Group(click.Group):
             return super().invoke(ctx)
         except MpspQualError as exc:
             raise click.ClickException(error_message(exc)) from None
+        except sqlite3.Error as exc:
+            raise click.ClickException(sqlite_error_message(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(os_error_message(exc)) from None
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -44,7 +44,11 @@ def segments(
       mpsp-qual segments --coder alice --format csv -o alice.csv
     """
     if code is None and coder is None:
-        emit(project.segments(document=document, participants_only=participants_only), fmt, output)
+        # A withdrawn participant's words are listed nowhere.
+        segments = project.segments(
+            document=document, participants_only=participants_only, include_withdrawn=False
+        )
+        emit(segments, fmt, output)
         return
     frame = coded_segment_table(project, code=code, coder=coder)
     if document:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import OutputError
 from ..files import atomic_path
 from ..model import PathLike
 
@@ -86,15 +87,27 @@ def render(frame: pd.DataFrame, fmt: str) -> str:
 
 
 def write_table(frame: pd.DataFrame, path: PathLike, fmt: str | None = None) -> Path:
-    """Write a table to a file; the format is ``fmt`` or the file's extension (.csv/.json/.xlsx)."""
+    """Write a table to a ``.csv``, ``.json`` or ``.xlsx`` file, by its extension.
+
+    Raises:
+        OutputError: the extension is none of those, or contradicts ``fmt``.
+    """
     path = Path(path)
-    fmt = fmt if fmt and fmt != "table" else path.suffix.lower().lstrip(".") or "csv"
-    if fmt == "xlsx":
+    kind = path.suffix.lower().lstrip(".")
+    if kind not in ("csv", "json", "xlsx"):
+        raise OutputError(
+            f"{path.name}: a table can be written to .csv, .json or .xlsx; rename the output."
+        )
+    if fmt not in (None, "table", kind):
+        raise OutputError(
+            f"{path.name}: --format {fmt} does not match the file's extension; "
+            f"drop --format or name the file .{fmt}."
+        )
+    if kind == "xlsx":
         from .excel import write_frames
 
         write_frames({"Table": frame}, path)
         return path
-    text = render(frame, fmt if fmt in ("csv", "json") else "csv")
     with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_text(render(frame, kind), encoding="utf-8")
     return path

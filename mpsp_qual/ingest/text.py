@@ -182,6 +182,13 @@ def parse_lines(
                 body[_clean_label(m.group("label"))] += 1
         accepted = _accepted_labels(body, known, metadata_keys=METADATA_KEYS - PERSON_KEYS)
 
+    # A label the register knows under a fuller or differently cased spelling ("Bob:",
+    # "Bob Jones (FD):", "ZOË ÜNAL:") is that speaker, so their words are never
+    # silently added to someone else's turn.
+    canonical = {label: _register_spelling(label, known_speakers) for label in counts}
+    accepted |= {label for label, spelling in canonical.items() if spelling}
+    warnings: list[str] = []
+
     metadata: dict[str, str] = {}
     turns: list[Turn] = []
     current: _Open | None = None
@@ -226,12 +233,13 @@ def parse_lines(
         )
         if m and label in accepted and not header:
             close()
+            who = canonical.get(label) or label
             body = m.group("body")
             if body:
                 start = pos + m.start("body")
-                current = _Open(label, start, start + len(body), _timestamp(m))
+                current = _Open(who, start, start + len(body), _timestamp(m))
             else:
-                current = _Open(label, -1, -1, _timestamp(m))
+                current = _Open(who, -1, -1, _timestamp(m))
             continue
         stripped = line.strip()
         if not stripped:
@@ -239,6 +247,12 @@ def parse_lines(
         if current is None:
             _add_metadata(metadata, stripped)
             continue
+        if m and label and label.casefold() not in METADATA_KEYS and len(label.split()) <= 3:
+            warnings.append(
+                f"{name}, line {number + 1}: {label!r} looks like a speaker label but appears "
+                f"only once, so it was read as part of {current.speaker}'s turn; if {label} "
+                "speaks there, add them to the register or fix the label."
+            )
         lead = len(line) - len(line.lstrip())
         if current.start < 0:
             current.start = pos + lead
@@ -246,7 +260,36 @@ def parse_lines(
     close()
     if not turns:
         raise TranscriptError(f"{name} has speaker labels but no text after them.")
-    return Document(name=name, text=text, turns=tuple(turns), format=fmt, metadata=metadata)
+    return Document(
+        name=name,
+        text=text,
+        turns=tuple(turns),
+        format=fmt,
+        metadata=metadata,
+        warnings=tuple(warnings),
+    )
+
+
+def _register_spelling(label: str, known_speakers: frozenset[str]) -> str | None:
+    """The register's spelling of the speaker ``label`` names, if exactly one fits.
+
+    A label fits a speaker when it is the same name in any case, the name followed by a
+    parenthesis ("Bob Jones (FD)"), or only the first or last word of the name.
+    """
+    if not known_speakers:
+        return None
+    bare = " ".join(re.sub(r"\([^)]*\)", " ", label).split()).casefold()
+    if not bare:
+        return None
+    exact = [k for k in known_speakers if " ".join(k.split()).casefold() == bare]
+    if exact:
+        return exact[0]
+    if " " in bare:
+        return None
+    partial = [
+        k for k in known_speakers if bare in (k.split()[0].casefold(), k.split()[-1].casefold())
+    ]
+    return partial[0] if len(partial) == 1 else None
 
 
 def _timestamp(m: re.Match[str]) -> str | None:
