@@ -268,8 +268,8 @@ def _looks_like_statement(values: pd.Series) -> bool:
     off_scale = kinds.count(_OTHER)
     # A column that is mostly scale answers is a statement with typos, not an
     # attribute: survey_agreement then names the rows to fix instead of the
-    # statement silently disappearing from the report.
-    return on_scale > 0 and on_scale > off_scale
+    # statement silently disappearing from the report. A tie counts as a statement.
+    return on_scale > 0 and on_scale >= off_scale
 
 
 def statement_columns(
@@ -284,7 +284,7 @@ def statement_columns(
     With ``statements`` given, exactly those columns are statements (in the order
     given). Otherwise every column except the id column and ``attributes`` whose
     answers (blank and "Don't know" aside) are scale answers is a statement; so is
-    a column in which more than half of the answers are, so that a mistyped
+    a column in which at least half of the answers are, so that a mistyped
     answer is reported by ``survey_agreement`` rather than the statement being
     dropped. Everything else is an attribute. An attribute that happens to hold
     only 1-5 or Yes/No (say, a "lead partner" Yes/No column) is detected as a

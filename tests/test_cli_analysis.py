@@ -273,7 +273,10 @@ def survey_json(runner, tmp_path, *args):
 def test_survey_agreement_percentages(runner, tmp_path):
     result, rows = survey_json(runner, tmp_path)
 
-    assert result.stderr == "Agree = levels 4, 5; 95% Wilson interval\n"
+    assert (
+        result.stderr
+        == "Agree = levels 4, 5; 95% Wilson interval; read as attributes, not statements: sector\n"
+    )
     got = {r["statement"]: r for r in rows}
     q1 = got[Q1]  # SA, A, N, D, A
     assert (q1["type"], q1["n"], q1["excluded"], q1["agree"]) == ("likert", 5, 0, 3)
@@ -318,7 +321,10 @@ def test_survey_by_sector(runner, tmp_path):
 def test_survey_agree_levels(runner, tmp_path):
     result, rows = survey_json(runner, tmp_path, "--agree", "5")
 
-    assert result.stderr == "Agree = levels 5; 95% Wilson interval\n"
+    assert (
+        result.stderr
+        == "Agree = levels 5; 95% Wilson interval; read as attributes, not statements: sector\n"
+    )
     q1 = next(r for r in rows if r["statement"] == Q1)
     assert q1["agree"] == 1
     assert q1["pct_neither"] == pytest.approx(0.6)  # "Agree" now counts as neither
@@ -332,7 +338,9 @@ def test_survey_table_output(runner, tmp_path):
     result = runner.invoke(cli, ["-p", str(tmp_path), "survey", str(SURVEY)])
 
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0] == "Agree = levels 4, 5; 95% Wilson interval"
+    assert result.stdout.splitlines()[0] == (
+        "Agree = levels 4, 5; 95% Wilson interval; read as attributes, not statements: sector"
+    )
     assert "60% agree, n = 5" in result.stdout
 
 
@@ -483,3 +491,19 @@ def test_every_command_has_help_with_an_example(runner, command):
 
     assert result.exit_code == 0
     assert "Example:" in result.output
+
+
+def test_survey_columns_can_be_named_and_a_half_wrong_statement_is_an_error(runner, tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "participant_id,band,Partnering helped\nS1,1,4\nS2,2,6\nS3,3,5\nS4,1,6\n", "utf-8"
+    )
+    bad = runner.invoke(cli, ["survey", str(path)])
+    assert bad.exit_code == 1
+    assert 'row 3 "6"' in bad.stderr and 'row 5 "6"' in bad.stderr
+    path.write_text("participant_id,band,Partnering helped\nS1,1,4\nS2,2,5\nS3,3,2\n", "utf-8")
+    good = runner.invoke(cli, ["survey", str(path), "--attribute", "band", "--format", "csv"])
+    assert good.exit_code == 0, good.output
+    assert list(csv.DictReader(io.StringIO(good.stdout)))[0]["statement"] == "Partnering helped"
+    assert len(list(csv.DictReader(io.StringIO(good.stdout)))) == 1
+    assert "read as attributes, not statements: band" in good.stderr

@@ -151,9 +151,29 @@ def framework(
     metavar="LEVELS",
     help='Levels that count as agree, e.g. "4,5" (default) or "5" or "Strongly agree".',
 )
+@click.option(
+    "--statement",
+    "statements",
+    multiple=True,
+    metavar="COLUMN",
+    help="A statement column (repeatable); without it, statements are detected.",
+)
+@click.option(
+    "--attribute",
+    "attributes",
+    multiple=True,
+    metavar="COLUMN",
+    help="A column that is an attribute whatever it holds (repeatable), e.g. a 1-3 band.",
+)
 @output_options
 def survey(
-    file: Path, by: str | None, agree: tuple[str, ...], fmt: str, output: Path | None
+    file: Path,
+    by: str | None,
+    agree: tuple[str, ...],
+    statements: tuple[str, ...],
+    attributes: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
 ) -> None:
     """Show per statement the % who agree, with n and the 95% Wilson interval.
 
@@ -166,9 +186,19 @@ def survey(
     """
     from ..survey import read_survey, survey_agreement
 
-    frame = survey_agreement(read_survey(file), by=by, agree=_split(agree))
+    responses = read_survey(file)
+    frame = survey_agreement(
+        responses,
+        by=by,
+        agree=_split(agree),
+        statements=list(statements) or None,
+        attributes=list(attributes) or None,
+    )
     levels = ", ".join(str(level) for level in frame.attrs["agree"])
-    _emit(frame, fmt, output, f"Agree = levels {levels}; 95% Wilson interval")
+    chosen = set(frame["statement"])
+    others = [c for c in responses.columns if c != "participant_id" and c not in chosen]
+    note = f"; read as attributes, not statements: {', '.join(others)}" if others else ""
+    _emit(frame, fmt, output, f"Agree = levels {levels}; 95% Wilson interval{note}")
 
 
 @cli.command()
