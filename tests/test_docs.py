@@ -58,3 +58,23 @@ def test_readme_session_commands_are_real_commands():
         candidates = {" ".join(rest[:2]), rest[0]}
         assert candidates & names, line
         assert re.match(r"^[a-z-]+$", rest[0])
+
+
+def test_the_readme_session_runs(tmp_path, monkeypatch, runner):
+    """The README's session, run line by line in a scratch folder holding the sample."""
+    import shutil
+
+    for folder in ("codebooks", "transcripts_sample"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    monkeypatch.chdir(tmp_path)
+    block = README.split("## A session", 1)[1].split("```")[1]
+    results = {}
+    for line in block.strip().splitlines():
+        words = shlex.split(line.split("#", 1)[0])
+        result = runner.invoke(cli, words[1:])
+        results[" ".join(words[3:5])] = result
+        expected = 1 if words[3] == "verify" else 0
+        assert result.exit_code == expected, (line, result.output)
+    # Nothing is approved yet (nobody filled requests.xlsx), so the draft may not go out.
+    assert "not approved" in results["verify transcripts_sample/draft_report.md"].output
+    assert (tmp_path / "summary.xlsx").is_file() and (tmp_path / "quotes.docx").is_file()
