@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_autocode.py
 	$(BIN)/python bench/bench_verify.py
+	$(BIN)/python bench/bench_sheets.py
 
 clean:
 	rm -rf $(VENV) demo-output *.egg-info

@@ -20,4 +20,4 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_import  # noqa: E402
 
 if __name__ == "__main__":
-    bench_import.main(autocode=True)
+    bench_import.main(autocode=True, doc=__doc__)

@@ -160,8 +160,8 @@ def run(
     return {"words": counted, "bare": bare, "end_to_end": e2e, "ratio": ratio}
 
 
-def main(autocode: bool = False) -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+def main(autocode: bool = False, doc: str | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(doc or __doc__ or "").splitlines()[0])
     parser.add_argument("--words", type=int, default=1_000_000, help="about how many words")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--codebook", type=Path, default=CODEBOOK)

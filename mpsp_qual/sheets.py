@@ -238,7 +238,10 @@ def export_sheet(
 def _check_coder(coder: str) -> str:
     name = (coder or "").strip()
     if not name:
-        raise InputError("the coder name is empty; pass --coder NAME.")
+        raise InputError(
+            "the coding sheet does not say whose it is (its hidden meta sheet is missing); "
+            "pass --coder NAME."
+        )
     if name == AUTO_CODER:
         raise InputError(
             f"the coder name {AUTO_CODER!r} is reserved for auto-coding; choose another name."

@@ -255,3 +255,12 @@ def test_every_exchange_command_has_help(runner):
     for args in (["export", "qdc"], ["export", "qdpx"], ["import-codebook"], ["import-qdpx"]):
         result = runner.invoke(cli, [*args, "--help"])
         assert result.exit_code == 0 and "Example:" in result.output
+
+
+def test_a_qdpx_that_is_not_a_zip_says_so(runner, tmp_path):
+    fake = tmp_path / "fake.qdpx"
+    fake.write_text("<Project/>", encoding="utf-8")
+    result = runner.invoke(cli, ["import-qdpx", str(fake), str(tmp_path / "new")])
+    assert result.exit_code == 1
+    assert "is not a .qdpx project (a .qdpx is a zip archive)" in result.stderr
+    assert not (tmp_path / "new" / "project.sqlite").exists()

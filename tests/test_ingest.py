@@ -385,6 +385,13 @@ def test_cp1252_vtt(tmp_path):
             id="vtt-no-speakers",
         ),
         pytest.param(
+            "cues.srt",
+            b"1\n00:00:01,000 --> 00:00:02,000\nHello.\n",
+            'cues.srt has no speaker labels; expected "Name: text" cues '
+            "(or pass --speaker NAME to say who speaks).",
+            id="srt-no-speakers",
+        ),
+        pytest.param(
             "text.docx",
             b"Interviewer: this is plain text saved as .docx\n",
             "text.docx is not a Word (.docx) file; open it in Word and save it as .docx, "

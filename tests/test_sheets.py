@@ -383,7 +383,7 @@ def test_import_of_a_sheet_without_its_coder_needs_one(sheet: Path, project: Pro
     wb = openpyxl.load_workbook(sheet)
     del wb["meta"]
     wb.save(sheet)
-    with pytest.raises(InputError, match="the coder name is empty; pass --coder NAME"):
+    with pytest.raises(InputError, match="does not say whose it is .*; pass --coder NAME"):
         import_sheet(project, sheet)
     assert import_sheet(project, sheet, coder="carol")["coder"] == "carol"
 

@@ -131,11 +131,15 @@ def _document(
     known_speakers: frozenset[str] = frozenset(),
 ) -> Document:
     if not cues:
-        raise TranscriptError(f"{path.name} has no cues with text.")
+        raise TranscriptError(
+            f"{path.name} has no cues with text; check that it is the transcript, not an empty "
+            "caption file."
+        )
     cues = _apply_prefixes(cues, known_speakers)
     if all(s is None for _, s, _ in cues) and not speaker:
+        tags = "<v Name> voice tags or " if fmt == "vtt" else ""
         raise TranscriptError(
-            f"{path.name} has no speaker labels; expected <v Name> voice tags or "
+            f"{path.name} has no speaker labels; expected {tags}"
             '"Name: text" cues (or pass --speaker NAME to say who speaks).'
         )
     merged: list[list[str]] = []  # [speaker, start_time, text]

@@ -96,6 +96,11 @@ class QdeReader:
                 info = find_qde(self.archive, source=self.source)
                 data = read_member(self.archive, info, source=self.source)
                 where = f"{self.source}:{info.filename}"
+            elif self.path.suffix.lower() == ".qdpx":
+                raise ExchangeError(
+                    f"{self.source} is not a .qdpx project (a .qdpx is a zip archive); "
+                    "export the project again from the other tool."
+                )
             else:
                 data, where = self.path.read_bytes(), self.source
         except FileNotFoundError:
