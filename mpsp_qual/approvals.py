@@ -7,7 +7,12 @@ bank's candidates, or the quotes a report draft uses), :func:`approve_quotes` re
 a filled-in request workbook all or nothing, and :func:`record_decision` records one
 decision. With the project setting ``quotes.require_approval`` on (the default) only
 approved quotes reach the report bank. No decision is recorded for a participant who
-declined quotes or withdrew.
+declined quotes or withdrew, nor on a quote whose transcript changed after the request
+workbook was written (each row carries a fingerprint of its source text, see
+:func:`mpsp_qual.quotes.source_hash`). An edit ("approved with edits") must be an edit
+of that quote: alike enough to it (:data:`EDIT_MIN_RATIO`, :data:`EDIT_MIN_TRIM`), and
+holding no run of :data:`EDIT_FOREIGN_RUN` words that someone else said and the
+participant did not.
 """
 
 from __future__ import annotations
@@ -17,18 +22,23 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+from rapidfuzz import fuzz
+from rapidfuzz.utils import default_process
 
 from .errors import QuoteError, SheetError
-from .model import PathLike
+from .model import Participant, PathLike
 from .quotes import (
     BANK_COLUMNS,
+    FRESH_APPROVAL,
     candidates,
     decision_status,
     finish_rows,
     parse_quote_id,
     quotable_participants,
     quote_id,
+    source_hash,
 )
+from .wordruns import SpokenRuns, describe_speakers, windows, words
 
 #: The settings key: when "on", only approved quotes reach the report bank.
 REQUIRE_APPROVAL = "quotes.require_approval"
@@ -43,6 +53,12 @@ APPROVAL_COLUMNS = [
     "edited_text",
     "decided_at",
 ]
+#: An edit keeps at least this rapidfuzz ratio (case and punctuation folded) to its quote...
+EDIT_MIN_RATIO = 60
+#: ...or, no longer than the quote, is at least this partial_ratio to a part of it (a trim).
+EDIT_MIN_TRIM = 90
+#: An edit holds no run of this many consecutive words that only others said.
+EDIT_FOREIGN_RUN = 5
 
 
 # -- the project setting -----------------------------------------------------------------
@@ -77,6 +93,72 @@ def approvals(project) -> pd.DataFrame:
         [quote_id(s, a, b) for s, a, b in zip(frame.segment_id, frame.start, frame.end)],
     )
     return frame.reindex(columns=APPROVAL_COLUMNS)
+
+
+def _fresh_approvals(project) -> pd.DataFrame:
+    """The recorded decisions still about the text their span holds: columns :data:`APPROVAL_COLUMNS`.
+
+    A decision on text since changed (a re-imported transcript) is stale: the quote is
+    undecided again, and a request for it is not prefilled with the old decision.
+    """
+    frame = approvals(project)
+    fresh = {
+        (r[0], r[1], r[2])
+        for r in project.store.execute(
+            f"""SELECT a.segment_id, a.start, a.end
+                FROM quote_approvals a JOIN segments s ON s.id = a.segment_id
+                JOIN documents d ON d.id = s.document_id
+                WHERE {FRESH_APPROVAL}"""
+        )
+    }
+    keep = [(s, a, b) in fresh for s, a, b in zip(frame.segment_id, frame.start, frame.end)]
+    return frame[keep].reset_index(drop=True)
+
+
+# -- what an edit may be -----------------------------------------------------------------
+
+
+def edit_problem(
+    quote: str,
+    edited: str,
+    participant_id: str,
+    *,
+    runs: SpokenRuns,
+    people: dict[str, Participant],
+) -> str | None:
+    """Why ``edited`` is not an acceptable edit of ``quote`` by ``participant_id`` (None if it is).
+
+    An edit rewords or shortens its quote: its rapidfuzz ratio to the quote (with
+    ``default_process``: case and punctuation folded) is at least :data:`EDIT_MIN_RATIO`,
+    or, no longer than the quote, its partial_ratio is at least :data:`EDIT_MIN_TRIM`.
+    Sixty keeps "They had a different agenda from ours." as an edit of "They had a
+    different agenda. Misaligned from the start, I would say." (69) and a rewording
+    such as "We were stretched. Capacity was our problem from the first day." of "We
+    were stretched, honestly. Our capacity was the problem from day one." (74), and
+    refuses another participant's sentence put in its place (35 for one of the sample's).
+    And it holds no run of
+    :data:`EDIT_FOREIGN_RUN` consecutive words that another speaker said (a participant
+    who declined or withdrew, another participant, the interviewer) unless the
+    participant said them too: an approved edit is quoted as that participant's words.
+    """
+    a, b = default_process(quote), default_process(edited)
+    ratio = fuzz.ratio(a, b)
+    trim = fuzz.partial_ratio(b, a) if len(b) <= len(a) else 0.0
+    if ratio < EDIT_MIN_RATIO and trim < EDIT_MIN_TRIM:
+        return (
+            f"the edited text is not an edit of the quote (only {ratio:.0f}% alike, "
+            f"{EDIT_MIN_RATIO}% needed); an edit may reword or shorten the quote, not replace "
+            "it: correct the text, or choose 'declined'."
+        )
+    for _, run in windows(words(edited), EDIT_FOREIGN_RUN):
+        others = runs.foreign(run, participant_id)
+        if others:
+            return (
+                f"the edited text repeats {EDIT_FOREIGN_RUN} or more consecutive words spoken by "
+                f"{describe_speakers(others, people)}; an edit may hold only "
+                f"{participant_id}'s own words: remove them."
+            )
+    return None
 
 
 # -- approval requests -------------------------------------------------------------------
@@ -127,8 +209,8 @@ def request_quotes(
     if frame.empty:
         return pd.DataFrame(columns=REQUEST_COLUMNS)
     decided = {
-        r.quote_id: r for r in approvals(project).itertuples(index=False)
-    }  # decisions as recorded, for prefilling
+        r.quote_id: r for r in _fresh_approvals(project).itertuples(index=False)
+    }  # decisions as recorded (and still about the same text), for prefilling
     frame = frame.groupby("quote_id", sort=False, as_index=False).agg(
         {
             "participant_id": "first",
@@ -174,7 +256,7 @@ def _draft_requests(project, draft: PathLike) -> pd.DataFrame:
         codes.setdefault(r[0], []).append(r[1])
     status = {
         quote_id(r.segment_id, r.start, r.end): decision_status(r.decision)
-        for r in approvals(project).itertuples(index=False)
+        for r in _fresh_approvals(project).itertuples(index=False)
     }
     rows = []
     for r in found.itertuples(index=False):
@@ -222,9 +304,15 @@ def approve_quotes(project, path: PathLike) -> ApprovalReport:
     kept with its date (the workbook's Date cell, else today) and one audit entry
     lists them.
 
+    A decision is recorded only on the text the participant was shown: each row's
+    hidden Source hash must still be the fingerprint of the transcript's text at the
+    quote's span (a workbook without that column is refused). An edit must be an edit
+    of its quote (:func:`edit_problem`).
+
     Raises:
         SheetError: the workbook cannot be read, or a row names an unknown quote, an
-            unknown decision, or an edit without its text (``problems`` lists each cell).
+            unknown decision, an edit without its text, a quote whose transcript changed,
+            or an edit that is not one (``problems`` lists each cell).
     """
     from .export.quotebank import read_decisions
 
@@ -234,6 +322,7 @@ def approve_quotes(project, path: PathLike) -> ApprovalReport:
     quotable = quotable_participants(project)
     report = ApprovalReport()
     todo = []
+    runs: SpokenRuns | None = None  # built only if the workbook holds an edit
     for row in rows:
         parsed = parse_quote_id(row.quote_id)
         seg = None
@@ -271,7 +360,32 @@ def approve_quotes(project, path: PathLike) -> ApprovalReport:
             report.undecided += 1
             continue
         text = project.document_text(seg["document"])
-        todo.append((row, parsed, text[parsed[1] : parsed[2]]))
+        quote = text[parsed[1] : parsed[2]]
+        at = f"{p.name}, sheet {row.sheet}, cell"
+        if not row.source_hash:
+            problems.append(
+                f"{at} {row.cell('source_hash')}: the hidden Source hash of quote "
+                f"{row.quote_id} is blank, so it cannot be checked against its transcript; "
+                "request the quotes again."
+            )
+            continue
+        if row.source_hash != source_hash(quote):
+            shown = row.cell("text") if "text" in row.columns else row.cell("quote_id")
+            problems.append(
+                f"{at} {shown}: quote {row.quote_id} no longer matches its transcript (it was "
+                "re-imported); request the quotes again."
+            )
+            continue
+        if row.decision == "approved with edits":
+            if runs is None:
+                runs = SpokenRuns.from_project(project)
+            problem = edit_problem(
+                quote, row.edited_text, row.participant_id, runs=runs, people=people
+            )
+            if problem:
+                problems.append(f"{at} {row.cell('edited_text')}: {problem}")
+                continue
+        todo.append((row, parsed, quote))
     if problems:
         raise SheetError(
             problems[0]
@@ -280,12 +394,12 @@ def approve_quotes(project, path: PathLike) -> ApprovalReport:
             problems,
         )
     report.notes = list(dict.fromkeys(report.notes))
-    current = {
+    current = {  # a stale decision is recorded again, with the text it is now about
         (r.segment_id, int(r.start), int(r.end)): (
             r.decision,
             "" if pd.isna(r.edited_text) else r.edited_text,
         )
-        for r in approvals(project).itertuples(index=False)
+        for r in _fresh_approvals(project).itertuples(index=False)
     }
     recorded = []
     with project.store.transaction() as conn:
@@ -330,8 +444,9 @@ def record_decision(
     """Record one participant's decision on one quote (for notebooks and scripts).
 
     Raises:
-        QuoteError: unknown quote or decision, an edit without text, or a participant
-            who may not be quoted.
+        QuoteError: unknown quote or decision, an edit without text, an edit that is
+            not an edit of the quote (:func:`edit_problem`), or a participant who may
+            not be quoted.
     """
     parsed = parse_quote_id(quote)
     row = None
@@ -355,6 +470,17 @@ def record_decision(
     if row["participant_id"] not in quotable_participants(project):
         raise QuoteError(f"{row['participant_id']} may not be quoted (declined or withdrew).")
     segment_id, start, end = parsed
+    text = project.document_text(row["document"])[start:end]
+    if decision == "approved with edits":
+        problem = edit_problem(
+            text,
+            edited_text or "",
+            row["participant_id"],
+            runs=SpokenRuns.from_project(project),
+            people=project.participant_objects(),
+        )
+        if problem:
+            raise QuoteError(f"quote {quote}: {problem}")
     when = decided_at or date.today().isoformat()
     with project.store.transaction() as conn:
         conn.execute(
@@ -365,7 +491,7 @@ def record_decision(
                 row["participant_id"],
                 start,
                 end,
-                project.document_text(row["document"])[start:end],
+                text,
                 decision,
                 edited_text,
                 when,
@@ -386,6 +512,7 @@ __all__ = [
     "ApprovalReport",
     "approvals",
     "approve_quotes",
+    "edit_problem",
     "record_decision",
     "request_quotes",
     "require_approval",

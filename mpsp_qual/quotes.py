@@ -14,6 +14,7 @@ recorded in :mod:`mpsp_qual.approvals`), and its text is redacted on the way out
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -68,6 +69,28 @@ def parse_quote_id(value: str) -> tuple[str, int, int] | None:
     if not m:
         return None
     return m["segment"], int(m["start"]), int(m["end"])
+
+
+def source_hash(text: str) -> str:
+    """A short fingerprint of a quote's exact source text (the first 16 hex of its sha256).
+
+    The request workbook keeps it beside each quote, so that ``quotes approve`` can tell
+    whether the transcript still says what the participant was shown.
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def quote_source(project, quote: str) -> str | None:
+    """The document text a quote id points at, or None when it names no quote of the project."""
+    parsed = parse_quote_id(quote)
+    if parsed is None:
+        return None
+    row = project.store.execute(
+        "SELECT document, start, end FROM segment_view WHERE segment_id = ?", (parsed[0],)
+    ).fetchone()
+    if row is None or not row["start"] <= parsed[1] < parsed[2] <= row["end"]:
+        return None
+    return project.document_text(row["document"])[parsed[1] : parsed[2]]
 
 
 # -- the consent gate --------------------------------------------------------------------
@@ -241,13 +264,25 @@ def _resolve_coder(project, coder: str | None) -> str:
     return coder
 
 
+#: SQL (over ``quote_approvals a`` joined to ``documents d``) true when a recorded decision
+#: is about the text its span holds now: a decision on text that has since changed (its
+#: transcript re-imported) is stale and counts as no decision.
+FRESH_APPROVAL = "a.quote = substr(d.text, a.start + 1, a.end - a.start)"
+
+
 def _approvals_by_document(project) -> dict[str, list[dict]]:
-    """The recorded decisions (see :mod:`mpsp_qual.approvals`), by document."""
+    """The recorded decisions (see :mod:`mpsp_qual.approvals`) still fresh, by document.
+
+    A decision whose stored quote is no longer the document's text at its span is left
+    out, so that an approval (or an approved edit) of words since changed is never used.
+    """
     out: dict[str, list[dict]] = {}
     for r in project.store.execute(
-        """SELECT v.document, a.segment_id, a.participant_id, a.start, a.end, a.decision,
+        f"""SELECT v.document, a.segment_id, a.participant_id, a.start, a.end, a.decision,
                   a.edited_text, a.decided_at
-           FROM quote_approvals a JOIN segment_view v ON v.segment_id = a.segment_id"""
+           FROM quote_approvals a JOIN segment_view v ON v.segment_id = a.segment_id
+           JOIN documents d ON d.id = v.document_id
+           WHERE {FRESH_APPROVAL}"""
     ):
         out.setdefault(r["document"], []).append(dict(r))
     return out
@@ -272,7 +307,9 @@ def candidates(
 
     One row per (quote, code): columns of :data:`BANK_COLUMNS` but ``text`` is the
     source text (or the participant's approved edit) and ``attribution`` is left blank.
-    Declined quotes are left out; consent gating has been applied.
+    Declined quotes are left out; consent gating has been applied. A decision recorded
+    on text that has changed since (a re-imported transcript) is ignored: the quote is
+    pending again, and an approved edit of the old text is never used.
 
     Raises:
         UnknownCode: ``code`` is not in the codebook.
@@ -531,5 +568,7 @@ __all__ = [
     "gate",
     "quotable_participants",
     "quote_bank",
+    "quote_source",
+    "source_hash",
     "summary_quotes",
 ]

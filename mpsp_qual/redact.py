@@ -5,8 +5,10 @@ file (:func:`project_redactor`, :func:`read_redact_file`). A :class:`Redactor` m
 each term as whole words, case-insensitively and with a possessive kept, and also a
 person's first and last names and an organisation's distinctive and leading words on
 their own; a part that is an ordinary English word (:func:`common_words`, from
-spacy-lookups-data) is treated with care, and a long unusual word close to a redacted
-one (rapidfuzz) is taken for a misspelling of it.
+spacy-lookups-data) is treated with care, and a word close to a redacted one
+(rapidfuzz) is taken for a misspelling of it. An organisation is also found written
+as one word or split in two ("Orrinvale" for "Orrin Vale", "Kestrel Mead" for
+"Kestrelmead").
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ from .model import PathLike
 
 #: A token within this rapidfuzz ratio of a redacted word counts as a misspelling of it.
 FUZZY_THRESHOLD = 85
+#: The same for a person's name, lower so that one wrong letter in a name of five or six
+#: letters counts ("Ramen" for "Raman" and "Nwosa" for "Nwosu" are 80, "Okafur" for
+#: "Okafor" 83); ordinary English words are kept out unless capitalised as a name is.
+NAME_FUZZY_THRESHOLD = 80
+#: An organisation's word at least this long is also found split in two ("Kestrel Mead").
+SPLIT_MIN_LENGTH = 6
 #: Fuzzy matching only compares tokens (and redacted words) at least this long.
 FUZZY_MIN_LENGTH = 5
 #: A word at least this probable in English (spaCy's lexeme_prob) is an ordinary word.
@@ -120,14 +128,28 @@ class _Variant:
     kind: str
     ignore_case: bool
     sources: set[str] = field(default_factory=set)  # casefolded base terms it comes from
+    split: bool = False  # one word of the term, written as two ("Kestrel Mead")
 
     @property
     def pattern(self) -> str:
-        return r"\s+".join(re.escape(w).replace("'", "['’]") for w in self.words)
+        parts = [re.escape(w).replace("'", "['’]") for w in self.words]
+        if self.split:
+            head, tail = parts
+            if self.ignore_case:
+                return rf"{head}[\s-]+{tail}"
+            # Capitalised as the name is, the rest in either case: "Kestrel mead" too.
+            return rf"{re.escape(self.words[0][0])}(?i:{re.escape(self.words[0][1:])}[\s-]+{tail})"
+        # An organisation's words are also found run together or hyphenated ("Orrinvale").
+        return (r"[\s-]*" if self.kind == "organisation" else r"\s+").join(parts)
 
 
 def _key(text: str) -> str:
     return " ".join(text.replace("’", "'").split()).casefold()
+
+
+def _squash(text: str) -> str:
+    """A term's key with its spaces and hyphens gone: "Orrin Vale" and "Orrinvale" agree."""
+    return re.sub(r"[\s-]+", "", text.replace("’", "'")).casefold()
 
 
 class Redactor:
@@ -138,9 +160,15 @@ class Redactor:
     also redacted on their own, and an organisation's distinctive words and leading
     words ("Orrin Vale" of "Orrin Vale Social Care Mutual"); a part that is an ordinary
     English word ("Hart", "Vale") is redacted only when capitalised as written, and
-    generic words ("Health", "Trust") never alone. A token of five letters or more that
-    is not an ordinary word and is within :data:`FUZZY_THRESHOLD` (rapidfuzz ratio) of
-    a redacted word of five letters or more is taken for a misspelling of it ("Hartwel").
+    generic words ("Health", "Trust") never alone. An organisation is also found with
+    its words run together or hyphenated ("Orrinvale", "Orrin-Vale"), and a distinctive
+    word of it of :data:`SPLIT_MIN_LENGTH` letters or more written as two ("Kestrel
+    Mead" for "Kestrelmead"; capitalised as written when either half is an ordinary
+    word, so "kestrel mead" in lower case stays). A token of five letters or more
+    within :data:`FUZZY_THRESHOLD` (rapidfuzz ratio) of a redacted word of five letters
+    or more, or within :data:`NAME_FUZZY_THRESHOLD` of a person's name, is taken for a
+    misspelling of it ("Hartwel", "Okafur"); an ordinary English word counts only when
+    capitalised as a name is ("Ramen" for "Raman", never "heart" or "ramen").
 
     Example:
         >>> r = Redactor([RedactTerm("Ben Hart", "name"),
@@ -154,14 +182,18 @@ class Redactor:
         variants: dict[tuple[str, bool], _Variant] = {}
         self._kinds: dict[str, str] = {}
 
-        def add(words: list[str], kind: str, source: str, ignore_case: bool) -> None:
+        def add(
+            words: list[str], kind: str, source: str, ignore_case: bool, split: bool = False
+        ) -> None:
             key = _key(" ".join(words))
             if not key:
                 return
-            self._kinds.setdefault(key, kind)
+            self._kinds.setdefault(_squash(key), kind)
             v = variants.get((key, ignore_case))
             if v is None:
-                v = variants[(key, ignore_case)] = _Variant(tuple(words), kind, ignore_case)
+                v = variants[(key, ignore_case)] = _Variant(
+                    tuple(words), kind, ignore_case, split=split
+                )
             v.sources.add(source)
 
         for term in terms:
@@ -190,6 +222,11 @@ class Redactor:
                 for w, keep in zip(words, distinctive):
                     if keep:
                         add([w], "organisation", source, True)
+                    if keep and len(w) >= SPLIT_MIN_LENGTH:
+                        for i in range(3, len(w) - 2):
+                            head, tail = w[:i], w[i:]
+                            plain = not ({head.casefold(), tail.casefold()} & common)
+                            add([head, tail], "organisation", source, plain, split=True)
         # Longest first, so that a full name wins over its parts.
         self._variants = sorted(variants.values(), key=lambda v: -len(" ".join(v.words)))
         self._cache: dict[frozenset[str], tuple[re.Pattern | None, dict[str, str]]] = {}
@@ -224,7 +261,7 @@ class Redactor:
         def replace(m: re.Match) -> str:
             poss = m.group("poss") or ""
             core = m.group(0)[: len(m.group(0)) - len(poss)]
-            return PLACEHOLDER[self._kinds.get(_key(core), "name")] + poss
+            return PLACEHOLDER[self._kinds.get(_squash(core), "name")] + poss
 
         out = regex.sub(replace, text)
         if not fuzzy:
@@ -235,12 +272,17 @@ class Redactor:
         def fuzzy_replace(m: re.Match) -> str:
             word, poss = m.group(1), m.group(2) or ""
             folded = word.casefold()
-            if len(word) < FUZZY_MIN_LENGTH or folded in common:
+            if len(word) < FUZZY_MIN_LENGTH:
                 return m.group(0)
-            best = process.extractOne(folded, keys, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
-            if best is None:
-                return m.group(0)
-            return PLACEHOLDER[fuzzy[best[0]]] + poss
+            if folded in common and not (word[0].isupper() and not word.isupper()):
+                return m.group(0)  # an ordinary word, not written as a name is
+            for key, score, _ in process.extract(
+                folded, keys, scorer=fuzz.ratio, score_cutoff=NAME_FUZZY_THRESHOLD, limit=None
+            ):
+                kind = fuzzy[key]
+                if score >= (NAME_FUZZY_THRESHOLD if kind == "name" else FUZZY_THRESHOLD):
+                    return PLACEHOLDER[kind] + poss
+            return m.group(0)
 
         return _TOKEN.sub(fuzzy_replace, out)
 

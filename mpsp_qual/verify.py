@@ -15,6 +15,17 @@ number of redactions given. Each found passage is reported with its speaker, the
 consent and the quote's approval; a passage fails when it is not found, when its
 speaker declined quotes, withdrew or is the interviewer, when the participant declined
 that quote, and (with approval required, the default) when it is not approved.
+
+Two more checks keep words of someone who may not be quoted out of a report. An
+``edited`` passage fails when the words it adds to its source bring in a run of
+:data:`FOREIGN_RUN` consecutive words another speaker said (and its own speaker did
+not): every run of that many passage words holding at least two added words is looked
+up (:mod:`mpsp_qual.wordruns`), so that one source word difflib happens to match in the
+middle of an added phrase does not hide it. And a quoted passage of four or five words
+(:data:`SHORT_WORDS`; too short to verify as a quote, so otherwise not read) fails when
+it is, word for word, something a participant who declined quotes or withdrew said.
+A recorded decision on text since changed (a re-imported transcript) is ignored, and an
+approved edit is a source only of its own participant's words.
 """
 
 from __future__ import annotations
@@ -28,8 +39,10 @@ from dataclasses import dataclass
 import pandas as pd
 from rapidfuzz import fuzz
 
-from .drafts import extract_passages, passage_words
+from .drafts import MIN_WORDS, extract_passages, passage_words
 from .model import PathLike
+from .quotes import FRESH_APPROVAL
+from .wordruns import SpokenRuns, describe_speakers, words
 
 #: The rapidfuzz partial_ratio a passage needs against a turn to be located there.
 LOCATE_SCORE = 75
@@ -39,6 +52,11 @@ MIN_COVERAGE = 0.6
 CANDIDATES = 10
 #: How many of a passage's rarest word pairs the prefilter looks up.
 PREFILTER_WORDS = 12
+#: An edited passage may not add a run of this many words that another speaker said.
+FOREIGN_RUN = 4
+#: Quoted passages this long (and shorter than the six words verified as quotes) are
+#: checked only against the words of participants who declined quotes or withdrew.
+SHORT_WORDS = 4
 
 VERIFY_COLUMNS = [
     "passage",
@@ -145,12 +163,17 @@ class SourceIndex:
         self.turns = [dict(r) for r in rows]
         self.lowered = [normalise(t["text"]).lower() for t in self.turns]
         # A participant's approved edit of a quote is a source too: the draft may use it.
+        # It stands for its own participant's words only, and only while the text it
+        # edits is still what the transcript says.
         where = {(t["document"], t["turn"]): i for i, t in enumerate(self.turns)}
         self.edits: dict[int, tuple[int, int, int]] = {}  # entry -> (turn, start, end)
+        self._runs: SpokenRuns | None = None
         for r in project.store.execute(
-            """SELECT v.document, v.turn, a.start, a.end, a.edited_text
+            f"""SELECT v.document, v.turn, a.start, a.end, a.edited_text
                FROM quote_approvals a JOIN segment_view v ON v.segment_id = a.segment_id
-               WHERE a.decision = 'approved with edits' AND a.edited_text IS NOT NULL"""
+               JOIN documents d ON d.id = v.document_id
+               WHERE a.decision = 'approved with edits' AND a.edited_text IS NOT NULL
+                 AND a.participant_id = v.participant_id AND {FRESH_APPROVAL}"""
         ):
             i = where.get((r["document"], r["turn"]))
             if i is not None:
@@ -162,6 +185,15 @@ class SourceIndex:
             for pair in set(_pairs(_WORDS.findall(text))):
                 postings.setdefault(pair, []).append(i)
         self.postings = postings
+
+    @property
+    def runs(self) -> SpokenRuns:
+        """The turns as word runs, for who-said-what lookups (built on first use)."""
+        if self._runs is None:
+            self._runs = SpokenRuns(
+                (t["participant_id"], t["speaker"], t["document"], t["text"]) for t in self.turns
+            )
+        return self._runs
 
     def candidates(self, words: list[str], k: int = CANDIDATES) -> list[int]:
         """The ``k`` turns sharing most of the passage's rarest word pairs (IDF-weighted)."""
@@ -340,9 +372,11 @@ def _approval(project, participant_id: str, document: str, start: int, end: int,
     from .approvals import require_approval
 
     rows = project.store.execute(
-        """SELECT a.start, a.end, a.decision, a.edited_text
+        f"""SELECT a.start, a.end, a.decision, a.edited_text
            FROM quote_approvals a JOIN segment_view v ON v.segment_id = a.segment_id
-           WHERE a.participant_id = ? AND v.document = ? AND a.start < ? AND a.end > ?""",
+           JOIN documents d ON d.id = v.document_id
+           WHERE a.participant_id = ? AND v.document = ? AND a.start < ? AND a.end > ?
+             AND {FRESH_APPROVAL}""",
         (participant_id, document, end, start),
     ).fetchall()
     slack = 3
@@ -372,6 +406,63 @@ def _approval(project, participant_id: str, document: str, start: int, end: int,
     return "pending", ""
 
 
+#: How a problem about words another speaker said starts (for :func:`verify_summary`).
+FOREIGN_PROBLEM = "adds words spoken by"
+
+
+def _foreign_added(m: _Match, index: SourceIndex, participant_id: str, people) -> str:
+    """The problem with an edited passage that adds another speaker's words, or "".
+
+    Every run of :data:`FOREIGN_RUN` consecutive passage words with at least two words
+    the draft added (replaced or inserted) is looked up; a run its own speaker said
+    anywhere is theirs to quote.
+    """
+    added = [False] * len(m.a)
+    for tag, i1, i2, _, _ in m.opcodes:
+        if tag in ("replace", "delete"):
+            for k in range(i1, i2):
+                added[k] = True
+    seq: list[tuple[str | None, bool]] = []  # (word, added); None for a placeholder
+    for (token, _, _), new in zip(m.a, added):
+        if _IS_PLACEHOLDER.match(token):
+            seq.append((None, new))
+        elif _is_word(token):
+            seq.extend((w, new) for w in words(token))
+    for i in range(len(seq) - FOREIGN_RUN + 1):
+        window = seq[i : i + FOREIGN_RUN]
+        if sum(new for _, new in window) < 2 or any(w is None for w, _ in window):
+            continue
+        others = index.runs.foreign([w for w, _ in window], participant_id)
+        if others:
+            return (
+                f"{FOREIGN_PROBLEM} {describe_speakers(others, people)} ({FOREIGN_RUN} or "
+                f"more consecutive words found in their turns, not {participant_id}'s); "
+                "a quote holds only its speaker's words: remove them."
+            )
+    return ""
+
+
+def _short_row(index: SourceIndex, passage, people) -> dict | None:
+    """A failing row for a short passage that is the words of someone who may not be quoted."""
+    said = index.runs.speakers(words(passage.text))
+    barred = [
+        s for s in said if s.participant_id in people and not people[s.participant_id].quotable
+    ]
+    if not barred:
+        return None
+    s = barred[0]
+    person = people[s.participant_id]
+    why = "withdrew from the study" if person.withdrawn else "declined to be quoted"
+    return {
+        "match": "verbatim",
+        "participant_id": s.participant_id,
+        "consent": "withdrawn" if person.withdrawn else "declined",
+        "document": s.document,
+        "problem": f"quotes a participant who {why} ({s.participant_id}): these "
+        f"{passage_words(passage.text)} words are theirs, word for word; remove them.",
+    }
+
+
 def verify_draft(project, draft: PathLike) -> pd.DataFrame:
     """Check every quoted passage of a draft against the project's transcripts.
 
@@ -380,7 +471,9 @@ def verify_draft(project, draft: PathLike) -> pd.DataFrame:
         draft: a .docx, .md or .txt report draft.
 
     Returns:
-        One row per passage, in draft order: columns :data:`VERIFY_COLUMNS`.
+        One row per passage of six words or more, in draft order, and one per passage
+        of four or five words that a participant who may not be quoted said word for
+        word (see the module's description): columns :data:`VERIFY_COLUMNS`.
         ``match`` is ``verbatim``, ``edited`` or ``not found``; ``consent`` is
         ``yes``, ``declined``, ``withdrawn`` or ``interviewer``; ``approval`` is
         ``approved``, ``approved with edits``, ``pending`` or ``declined``; ``ok`` is
@@ -391,14 +484,32 @@ def verify_draft(project, draft: PathLike) -> pd.DataFrame:
     Raises:
         InputError: the draft cannot be read.
     """
-    passages = extract_passages(draft)
+    passages = extract_passages(draft, min_words=SHORT_WORDS)
     people = project.participant_objects()
     index = SourceIndex(project) if passages else None
     segments: dict[tuple[str, int], list] = {}
     rows = []
-    for number, passage in enumerate(passages, start=1):
+    for passage in passages:
+        if passage_words(passage.text) < MIN_WORDS:
+            short = _short_row(index, passage, people)
+            if short is not None:
+                rows.append(
+                    {
+                        **dict.fromkeys(VERIFY_COLUMNS),
+                        "passage": len(rows) + 1,
+                        "location": passage.location,
+                        "words": passage_words(passage.text),
+                        "redactions": 0,
+                        "approval": "",
+                        "ok": False,
+                        "diff": "",
+                        "text": passage.text,
+                        **short,
+                    }
+                )
+            continue
         row = {
-            "passage": number,
+            "passage": len(rows) + 1,
             "location": passage.location,
             "words": passage_words(passage.text),
             "match": "not found",
@@ -472,6 +583,8 @@ def verify_draft(project, draft: PathLike) -> pd.DataFrame:
                 approval, problem = _approval(
                     project, pid, turn["document"], start, end, passage.text
                 )
+                if kind == "edited":
+                    problem = _foreign_added(m, index, pid, people) or problem
                 row.update(consent="yes", approval=approval, ok=not problem, problem=problem)
         rows.append(row)
     frame = pd.DataFrame(rows, columns=VERIFY_COLUMNS)
@@ -493,6 +606,8 @@ def verify_summary(result: pd.DataFrame) -> str:
     for r in failed.itertuples(index=False):
         if r.match == "not found":
             reasons["not found"] += 1
+        elif str(r.problem).startswith(FOREIGN_PROBLEM):
+            reasons["adding another speaker's words"] += 1
         elif r.consent == "declined":
             reasons["by a participant who declined quotes"] += 1
         elif r.consent == "withdrawn":

@@ -19,7 +19,7 @@ from mpsp_qual.approvals import (
 )
 from mpsp_qual.errors import QuoteError, SheetError
 from mpsp_qual.export.quotebank import fill_decisions, write_requests
-from mpsp_qual.quotes import quote_bank
+from mpsp_qual.quotes import candidates, parse_quote_id, quote_bank, quote_id, source_hash
 
 
 @pytest.fixture
@@ -70,7 +70,9 @@ def test_request_workbook_round_trip(coded, tmp_path):
         "Decision",
         "Edited text",
         "Date",
+        "Source hash",
     ]
+    assert ws.column_dimensions["I"].hidden  # the fingerprint of each quote's source text
     validation = ws.data_validations.dataValidation[0]
     assert validation.formula1 == '"approved,declined,approved with edits"'
     assert "F2:F3" in str(validation.sqref)
@@ -188,3 +190,132 @@ def test_record_decision_refuses_a_span_outside_its_segment(project, span):
     with pytest.raises(QuoteError, match="no quote"):
         record_decision(project, f"beta.txt#2.0:{span}", "approved")
     assert approvals(project).empty
+
+
+# -- a workbook returned after its transcript changed ----------------------------------------
+
+
+def _reimport_changed_alpha(project: Project, small_files) -> None:
+    """Re-import alpha.txt with one word changed, keeping every offset (and segment id)."""
+    alpha = small_files["alpha"]
+    text = alpha.read_text(encoding="utf-8")
+    alpha.write_text(text.replace("honestly", "candidly"), encoding="utf-8")
+    report = project.import_transcripts([alpha], replace=True)
+    assert report.replaced == ["alpha.txt"]
+
+
+def test_approve_refuses_a_quote_whose_transcript_was_reimported(coded, small_files, tmp_path):
+    path = tmp_path / "requests.xlsx"
+    write_requests(coded, request_quotes(coded), path)
+    _fill(path, {"stretched": ("approved", "", ""), "diversify": ("approved", "", "")})
+    seg = coded.segments().set_index("segment_id").loc["alpha.txt#1.0"]
+    qid = quote_id("alpha.txt#1.0", seg["start"], seg["end"])
+    _reimport_changed_alpha(coded, small_files)
+    # The quote id still names a span of the same speaker's segment: only the text changed.
+    assert coded.segments().set_index("segment_id").loc["alpha.txt#1.0", "start"] == seg["start"]
+    with pytest.raises(SheetError) as err:
+        approve_quotes(coded, path)
+    assert err.value.problems == [
+        f"requests.xlsx, sheet P01, cell E2: quote {qid} no longer matches its transcript "
+        "(it was re-imported); request the quotes again."
+    ]
+    assert approvals(coded).empty  # all or nothing: P03's approval is not recorded either
+
+
+def test_approve_refuses_a_workbook_without_source_hashes(coded, tmp_path):
+    path = tmp_path / "requests.xlsx"
+    write_requests(coded, request_quotes(coded), path)
+    fill_decisions(path, "approved")
+    wb = load_workbook(path)
+    for name in ("P01", "P03"):
+        wb[name].delete_cols(9)  # as a workbook written before the column existed
+    wb.save(path)
+    with pytest.raises(SheetError) as err:
+        approve_quotes(coded, path)
+    assert str(err.value) == (
+        "requests.xlsx has no hidden Source hash column (the workbook was written by an older "
+        "mpsp-qual, or the column was deleted), so its quotes cannot be checked against the "
+        "transcripts; request the quotes again (`mpsp-qual quotes request`) and send that "
+        "workbook."
+    )
+    wb = load_workbook(path)
+    wb["P01"]["I1"] = "Source hash"  # one sheet still has it
+    wb["P01"]["I2"] = "0" * 16
+    wb.save(path)
+    with pytest.raises(SheetError) as err:
+        approve_quotes(coded, path)
+    assert err.value.problems[0].startswith("requests.xlsx, sheet P03 has no hidden Source hash")
+    assert approvals(coded).empty
+
+
+def test_request_workbook_hashes_the_source_text(coded, tmp_path):
+    path = tmp_path / "requests.xlsx"
+    write_requests(coded, request_quotes(coded), path)
+    ws = load_workbook(path)["P01"]
+    text = coded.document_text("alpha.txt")
+    for row in range(2, ws.max_row + 1):
+        _, start, end = parse_quote_id(ws.cell(row=row, column=1).value)
+        assert ws.cell(row=row, column=9).value == source_hash(text[start:end])
+    assert source_hash("x") == "2d711642b726b044"  # sha256, its first 16 hex digits
+
+
+# -- what an edit may be --------------------------------------------------------------------
+
+STRETCHED = "We were stretched, honestly. Our capacity was the problem from day one."
+
+BAD_EDITS = [
+    pytest.param(
+        "Partnership working transformed every service we run overnight.",
+        "the edited text is not an edit of the quote (only",
+        id="new-text",
+    ),
+    pytest.param(
+        # Ben Hart (P02) declined quotes: "the lead provider kept changing" is his.
+        "We were stretched, honestly. Our capacity was the problem, and the lead provider "
+        "kept changing.",
+        "the edited text repeats 5 or more consecutive words spoken by P02, who declined to be "
+        "quoted; an edit may hold only P01's own words: remove them.",
+        id="declined-participants-words",
+    ),
+    pytest.param(
+        "We were stretched, honestly. We wanted to diversify into a new market, really.",
+        "the edited text repeats 5 or more consecutive words spoken by P03;",
+        id="another-participants-words",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "message"), BAD_EDITS)
+def test_approve_refuses_an_edit_that_is_not_one(coded, tmp_path, edit, message):
+    path = tmp_path / "requests.xlsx"
+    write_requests(coded, request_quotes(coded), path)
+    _fill(path, {"stretched": ("approved with edits", edit, "")})
+    with pytest.raises(SheetError) as err:
+        approve_quotes(coded, path)
+    assert err.value.problems[0].startswith("requests.xlsx, sheet P01, cell G2: ")
+    assert message in err.value.problems[0]
+    assert approvals(coded).empty
+    qid = candidates(coded).set_index("segment_id").loc["alpha.txt#1.0", "quote_id"]
+    with pytest.raises(QuoteError, match=r"the edited text (is not an edit|repeats)"):
+        record_decision(coded, qid, "approved with edits", edited_text=edit)
+    assert approvals(coded).empty
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param("Our capacity was the problem from day one.", id="trimmed"),
+        pytest.param(
+            "We were stretched. Capacity was our problem from the first day.", id="reworded"
+        ),
+        pytest.param(
+            "We were stretched, honestly; capacity was the problem from day one", id="repunctuated"
+        ),
+    ],
+)
+def test_an_edit_of_the_quote_is_recorded(coded, tmp_path, edit):
+    path = tmp_path / "requests.xlsx"
+    write_requests(coded, request_quotes(coded), path)
+    _fill(path, {"stretched": ("approved with edits", edit, "")})
+    assert approve_quotes(coded, path).recorded == 1
+    assert list(approvals(coded)["edited_text"]) == [edit]

@@ -229,3 +229,33 @@ def test_sample_purge_removes_distinctive_phrases(runner, tmp_path):
         assert not [ph for ph in phrases if ph.encode() in after]
         # Priya Raman, interviewed alongside, keeps every word.
         assert b"I'm chief executive of Orrin Vale" in after
+
+
+def test_quotes_help_says_file_names_are_shown_as_they_are(runner):
+    result = runner.invoke(cli, ["quotes", "--help"])
+    assert result.exit_code == 0
+    assert "transcript file names" in result.output
+    assert "name your" in result.output and "without organisation names" in " ".join(
+        result.output.split()
+    )
+
+
+def test_approve_a_workbook_returned_after_a_reimport(runner, coded, small_files, tmp_path):
+    path = tmp_path / "requests.xlsx"
+    run(runner, coded, "quotes", "request", "-o", str(path))
+    fill_decisions(path, "approved")
+    alpha = small_files["alpha"]
+    alpha.write_text(
+        alpha.read_text(encoding="utf-8").replace("honestly", "candidly"), encoding="utf-8"
+    )
+    result = run(runner, coded, "import", "--replace", str(alpha))
+    assert result.exit_code == 0, result.output
+    result = run(runner, coded, "quotes", "approve", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: requests.xlsx, sheet P01, cell E2: quote alpha.txt#1.0:"
+    )
+    assert result.stderr.endswith(
+        " no longer matches its transcript (it was re-imported); request the quotes again.\n"
+    )
+    assert approvals(coded).empty

@@ -457,3 +457,33 @@ def test_demo_step_approves_and_verifies_the_shipped_draft(sample_copy, tmp_path
     text = output_text(tmp_path / "quotes.md") + output_text(tmp_path / "quotes.docx")
     assert "the housing association is in the partnership" in text
     assert not [p for p in _phrases("P06", "P07") if p in text]
+
+
+# -- decisions on text that has changed since ------------------------------------------------
+
+
+def test_a_stale_approval_is_ignored(coded):
+    """A decision stored with text its span no longer holds counts as no decision."""
+    quote = candidates(coded).set_index("segment_id").loc["alpha.txt#1.0", "quote_id"]
+    record_decision(
+        coded, quote, "approved with edits", edited_text="We were stretched from day one."
+    )
+    assert "We were stretched from day one." in set(quote_bank(coded)["text"])
+    # The transcript's text changes under the approval, its offsets kept (as a re-import
+    # that kept the span would leave it).
+    coded.store.execute(
+        "UPDATE documents SET text = replace(text, 'honestly', 'candidly') WHERE name = 'alpha.txt'"
+    )
+    frame = candidates(coded).set_index("quote_id")
+    assert frame.loc[quote, "status"] == "pending"
+    assert frame.loc[quote, "text"] == (
+        "We were stretched, candidly. Our capacity was the problem from day one."
+    )
+    for status in ("approved", "all"):
+        assert "We were stretched from day one." not in set(
+            quote_bank(coded, status=status)["text"]
+        )
+    assert quote_bank(coded).empty
+    # A request for it asks again, with no decision filled in.
+    requests = request_quotes(coded).set_index("quote_id")
+    assert requests.loc[quote, "decision"] == ""

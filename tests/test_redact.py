@@ -64,3 +64,37 @@ def test_redact_file_bad_line(tmp_path):
         read_redact_file(f)
     with pytest.raises(InputError, match="no such redact file"):
         read_redact_file(tmp_path / "missing.txt")
+
+
+SAMPLE_TERMS = [
+    RedactTerm("Martin Okafor", "name"),
+    RedactTerm("Priya Raman", "name"),
+    RedactTerm("David Nwosu", "name"),
+    RedactTerm("Ben Hart", "name"),
+    RedactTerm("Orrin Vale Social Care Mutual", "organisation"),
+    RedactTerm("Kestrelmead Education Services", "organisation"),
+    RedactTerm("Millbeck Homes Mutual", "organisation"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Okafur said no.", "[name] said no.", id="one-letter-6"),
+        pytest.param("I asked Ramen first.", "I asked [name] first.", id="one-letter-5-common"),
+        pytest.param("Nwosa's idea", "[name]'s idea", id="one-letter-5"),
+        pytest.param("the ramen was cold", "the ramen was cold", id="lower-case-ordinary-word"),
+        pytest.param("It broke my heart.", "It broke my heart.", id="heart-is-not-hart"),
+        pytest.param("Orrinvale's board", "[organisation]'s board", id="org-as-one-word"),
+        pytest.param(
+            "ORRINVALE and Orrin-Vale", "[organisation] and [organisation]", id="org-joined"
+        ),
+        pytest.param("Kestrel Mead staff", "[organisation] staff", id="org-split"),
+        pytest.param("Kestrel-mead's staff", "[organisation]'s staff", id="org-split-hyphen"),
+        pytest.param("Mill Beck said", "[organisation] said", id="org-split-common-halves"),
+        pytest.param("by the mill beck", "by the mill beck", id="lower-case-ordinary-words"),
+        pytest.param("a kestrel over the vale", "a kestrel over the vale", id="ordinary-words"),
+    ],
+)
+def test_redaction_catches_near_misses(text, expected):
+    assert Redactor(SAMPLE_TERMS).redact(text) == expected

@@ -264,3 +264,159 @@ def test_draft_passages_count_words_as_the_quote_bank_does():
 
     text = "We don't know, it's the council's call."
     assert passage_words(text) == count_words(text) == 7
+
+
+# -- more quotation marks ------------------------------------------------------------------
+
+
+def test_curly_single_quotes_and_guillemets_are_read():
+    text = textwrap.dedent(
+        """\
+        British style: ‘we were stretched, honestly, from day one’, she said.
+        Apostrophes are no marks: we don’t read ‘the partners’ as a quote here.
+        After a bracket (‘they had a different agenda from ours’) too.
+        Guillemets: «we wanted to diversify into a new market».
+        Straight singles stay unread: 'they had a different agenda from ours'.
+        """
+    )
+    assert passages_from_markdown(text) == [
+        Passage("we were stretched, honestly, from day one", "line 1"),
+        Passage("they had a different agenda from ours", "line 3"),
+        Passage("we wanted to diversify into a new market", "line 4"),
+    ]
+
+
+def test_a_quotation_over_several_paragraphs_is_read_per_paragraph():
+    text = textwrap.dedent(
+        """\
+        “We were stretched, honestly, and it showed in every meeting,
+
+        “and our capacity was the problem from day one, as everyone knew.”
+
+        ‘They had a different agenda from the very beginning,
+
+        ‘and they were misaligned from the start, I would say.’
+
+        “We wanted to diversify into a new market in the end,
+
+        and we did, in the end, with a lot of help.”
+        """
+    )
+    assert passages_from_markdown(text) == [
+        Passage("We were stretched, honestly, and it showed in every meeting,", "line 1"),
+        Passage("and our capacity was the problem from day one, as everyone knew.", "line 3"),
+        Passage("They had a different agenda from the very beginning,", "line 5"),
+        Passage("and they were misaligned from the start, I would say.", "line 7"),
+        Passage("We wanted to diversify into a new market in the end,", "line 9"),
+        Passage("and we did, in the end, with a lot of help.", "line 11"),
+    ]
+    # Word's ‘90s, with no quotation going on in the next paragraph, opens nothing.
+    assert passages_from_markdown("In the ‘90s we ran six services on our own.\n\nThen not.") == []
+
+
+def test_verify_reads_single_quoted_and_multi_paragraph_passages(project, tmp_path):
+    path = draft(
+        tmp_path,
+        f"""\
+        One said it was ‘{BEN}’
+
+        «{BEN}»
+
+        “We wanted to diversify into a new market,
+
+        “{BEN}”
+        """,
+    )
+    result = verify_draft(project, path)
+    assert list(result["participant_id"]) == ["P02", "P02", "P03", "P02"]
+    assert list(result["consent"]) == ["declined", "declined", "yes", "declined"]
+    assert not result["ok"].any()
+
+
+# -- another speaker's words in a quote ----------------------------------------------------
+
+
+def test_an_edited_quote_may_not_add_another_speakers_words(project, tmp_path):
+    approve(project, "alpha.txt#1.0")
+    path = draft(
+        tmp_path,
+        """\
+        “We were stretched, honestly. Our capacity was the problem, and the lead provider kept changing.”
+
+        “We were stretched, honestly. Our capacity was the problem, we wanted to diversify.”
+
+        “We were stretched, honestly. Our capacity was the real problem from day one.”
+        """,
+    )
+    result = verify_draft(project, path)
+    assert list(result["match"]) == ["edited", "edited", "edited"]
+    assert list(result["participant_id"]) == ["P01", "P01", "P01"]
+    assert list(result["ok"]) == [False, False, True]
+    assert result.iloc[0]["problem"] == (
+        "adds words spoken by P02, who declined to be quoted (4 or more consecutive words "
+        "found in their turns, not P01's); a quote holds only its speaker's words: remove them."
+    )
+    assert result.iloc[1]["problem"].startswith("adds words spoken by P03 (")
+    assert verify_summary(result) == (
+        "2 of 3 quoted passages failed: 2 adding another speaker's words."
+    )
+
+
+def test_short_passages_of_a_declined_participant_fail(project, tmp_path):
+    from mpsp_qual.withdraw import withdraw
+
+    withdraw(project, "P03")
+    path = draft(
+        tmp_path,
+        """\
+        He called it “the marmalade protocol never worked”, and she wanted to “diversify into
+        a new market”; another said “our capacity was the problem” and “too short”.
+        """,
+    )
+    result = verify_draft(project, path)
+    assert list(result["passage"]) == [1, 2]
+    assert list(result["participant_id"]) == ["P02", "P03"]
+    assert list(result["consent"]) == ["declined", "withdrawn"]
+    assert not result["ok"].any()
+    assert result.iloc[0]["problem"] == (
+        "quotes a participant who declined to be quoted (P02): these 5 words are theirs, "
+        "word for word; remove them."
+    )
+    assert result.iloc[1]["problem"].startswith("quotes a participant who withdrew")
+    assert verify_summary(result) == (
+        "2 of 2 quoted passages failed: 1 by a participant who declined quotes, "
+        "1 by a withdrawn participant."
+    )
+
+
+# -- approved edits as sources ----------------------------------------------------------------
+
+
+def test_an_approved_edit_of_changed_text_is_no_source(project, tmp_path):
+    edit = "We were stretched beyond belief, honestly, from day one."
+    approve(project, "alpha.txt#1.0", "approved with edits", edit)
+    path = draft(tmp_path, f"“{edit}”\n")
+    assert list(verify_draft(project, path)["ok"]) == [True]
+    # The transcript's text changes under the approval, its offsets kept.
+    for table in ("documents", "turns", "segments"):
+        project.store.execute(f"UPDATE {table} SET text = replace(text, 'honestly', 'candidly')")
+    row = verify_draft(project, path).iloc[0]
+    assert not row["ok"]
+    assert row["approval"] != "approved with edits"
+
+
+def test_an_approved_edit_speaks_only_for_its_participant(project, tmp_path):
+    from mpsp_qual.withdraw import withdraw
+
+    edit = "We wanted to diversify into new markets, and we did, slowly."
+    approve(project, "beta.txt#2.0", "approved with edits", edit)
+    path = draft(tmp_path, f"“{edit}”\n")
+    row = verify_draft(project, path).iloc[0]
+    assert (row["participant_id"], row["approval"], bool(row["ok"])) == (
+        "P03",
+        "approved with edits",
+        True,
+    )
+    withdraw(project, "P03")
+    row = verify_draft(project, path).iloc[0]
+    assert (row["participant_id"], row["consent"], bool(row["ok"])) == ("P03", "withdrawn", False)

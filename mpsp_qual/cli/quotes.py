@@ -86,6 +86,9 @@ def quotes(ctx, code, coder, redact, min_words, max_words, status, attribution, 
     """List or write the quote bank: consented, approved, attributed and redacted quotes.
 
     Participants who declined quotes or withdrew never appear, whatever the options.
+    Names and organisations in the quote text are redacted, but transcript file names
+    (the Document column of .xlsx and .csv files) are shown as they are: name your
+    transcripts without organisation names if the bank leaves the team.
 
     \b
     Examples:
@@ -167,6 +170,10 @@ def request(project: Project, code, coder, redact, min_words, max_words, output,
 @pass_project
 def approve(project: Project, workbook: Path) -> None:
     """Record the decisions of a filled-in request workbook.
+
+    Nothing is recorded if any row has a problem: a quote whose transcript was
+    re-imported since the workbook was written (request the quotes again), or an
+    edited text that is not an edit of its quote or repeats someone else's words.
 
     \b
     Example:

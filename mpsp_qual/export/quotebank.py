@@ -10,7 +10,14 @@ paragraph style. Spreadsheet text goes through :func:`set_text_cell` / :func:`cs
 
 The request workbook has a "Read me" sheet and one sheet per participant listing the
 quotes planned for the report, with a Decision dropdown (approved, declined, approved
-with edits), the edited text and the date; :func:`read_decisions` reads it back.
+with edits), the edited text and the date, and a hidden "Source hash" column holding a
+fingerprint of each quote's exact source text (:func:`mpsp_qual.quotes.source_hash`): the
+Quote column shows the text redacted, so it cannot itself show whether the transcript
+changed after the workbook was written. :func:`read_decisions` reads it back.
+
+Document file names (the Document column of the .xlsx and .csv bank) are written as
+they are: they may name an organisation (``int05_orrinvale_care.txt``), so name the
+transcripts without one if the bank is to leave the team.
 """
 
 from __future__ import annotations
@@ -52,8 +59,11 @@ REQUEST_HEADERS = [
     ("decision", "Decision"),
     ("edited_text", "Edited text"),
     ("decided_at", "Date"),
+    ("source_hash", "Source hash"),
 ]
 REQUIRED_HEADERS = ("quote_id", "participant_id", "decision", "edited_text")
+#: The hidden column of the request workbook that fingerprints each quote's source text.
+HASH_HEADER = "Source hash"
 README_SHEET = "Read me"
 DECISION_CHOICES = ("approved", "declined", "approved with edits")
 
@@ -240,7 +250,7 @@ def write_requests(project, frame: pd.DataFrame, path: PathLike) -> int:
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from ..quotes import gate
+    from ..quotes import gate, quote_source, source_hash
 
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
@@ -248,6 +258,15 @@ def write_requests(project, frame: pd.DataFrame, path: PathLike) -> int:
             f"{target.name}: the request workbook is an .xlsx file; name it e.g. requests.xlsx."
         )
     frame = gate(project, frame)
+    hashes = {}
+    for qid in frame["quote_id"] if not frame.empty else ():
+        source = quote_source(project, qid)
+        if source is None:
+            raise QuoteError(
+                f"quote {qid} is not in the project; request the quotes again "
+                "(`mpsp-qual quotes request`)."
+            )
+        hashes[qid] = source_hash(source)
     wb = Workbook()
     ws = wb.active
     ws.title = README_SHEET
@@ -272,6 +291,8 @@ def write_requests(project, frame: pd.DataFrame, path: PathLike) -> int:
                 value = row.get(key)
                 if key == "text":
                     value = quoted(value)
+                elif key == "source_hash":
+                    value = hashes[row["quote_id"]]
                 set_text_cell(
                     sheet.cell(row=i, column=j), value if value not in (None, "") else None
                 )
@@ -289,6 +310,8 @@ def write_requests(project, frame: pd.DataFrame, path: PathLike) -> int:
         choices.add(f"F2:F{max(len(rows) + 1, 2)}")
         for col, width in {"A": 30, "C": 24, "D": 20, "E": 80, "F": 20, "G": 60, "H": 12}.items():
             sheet.column_dimensions[col].width = width
+        # The participant has no use for the fingerprint; ``quotes approve`` reads it.
+        sheet.column_dimensions["I"].hidden = True
         sheet.freeze_panes = "A2"
     with atomic_path(target) as tmp:
         wb.save(tmp)
@@ -307,6 +330,7 @@ class DecisionRow:
     decision: str
     edited_text: str
     decided_at: str
+    source_hash: str = ""
 
     def cell(self, key: str) -> str:
         """The spreadsheet reference of this row's cell in column ``key`` (e.g. "F7")."""
@@ -343,7 +367,9 @@ def read_decisions(path: PathLike) -> tuple[list[DecisionRow], list[str]]:
 
     Problems are whole sentences naming the sheet and cell and saying the fix: a
     missing column, a Decision that is not one of the three choices, an edit without
-    its text (or text without "approved with edits"), a date that is not a date.
+    its text (or text without "approved with edits"), a date that is not a date. A
+    sheet without the hidden Source hash column (a workbook written before it was
+    added) is refused: its quotes cannot be checked against the transcripts.
 
     Raises:
         SheetError: the file is missing or is not an .xlsx workbook.
@@ -366,6 +392,7 @@ def read_decisions(path: PathLike) -> tuple[list[DecisionRow], list[str]]:
         labels[key.casefold()] = key
     rows: list[DecisionRow] = []
     problems: list[str] = []
+    unhashed: list[str] = []  # sheets without the Source hash column
     today = date.today().isoformat()
     for ws in wb.worksheets:
         if ws.title.casefold() == README_SHEET.casefold():
@@ -382,9 +409,12 @@ def read_decisions(path: PathLike) -> tuple[list[DecisionRow], list[str]]:
                 "keep the header row as `mpsp-qual quotes request` wrote it."
             )
             continue
+        if "source_hash" not in columns:
+            unhashed.append(ws.title)
+            continue
         for r in range(2, ws.max_row + 1):
             values = {k: ws.cell(row=r, column=c).value for k, c in columns.items()}
-            if all(_text(v) == "" for v in values.values()):
+            if all(_text(v) == "" for k, v in values.items() if k != "source_hash"):
                 continue
             row = DecisionRow(
                 sheet=ws.title,
@@ -395,6 +425,7 @@ def read_decisions(path: PathLike) -> tuple[list[DecisionRow], list[str]]:
                 decision=" ".join(_text(values.get("decision")).casefold().split()),
                 edited_text=_text(values.get("edited_text")),
                 decided_at=today,
+                source_hash=_text(values.get("source_hash")).casefold(),
             )
             where = f"{p.name}, sheet {ws.title}"
             if not row.quote_id:
@@ -438,6 +469,17 @@ def read_decisions(path: PathLike) -> tuple[list[DecisionRow], list[str]]:
                     continue
                 row.decided_at = parsed
             rows.append(row)
+    if unhashed:
+        sheets = [
+            ws.title for ws in wb.worksheets if ws.title.casefold() != README_SHEET.casefold()
+        ]
+        where = p.name if unhashed == sheets else f"{p.name}, sheet {', '.join(unhashed)}"
+        problems.append(
+            f"{where} has no hidden {HASH_HEADER} column (the workbook was written by an older "
+            "mpsp-qual, or the column was deleted), so its quotes cannot be checked against "
+            "the transcripts; request the quotes again (`mpsp-qual quotes request`) and send "
+            "that workbook."
+        )
     if not rows and not problems and README_SHEET not in wb.sheetnames:
         problems.append(
             f"{p.name} has no participant sheets; import the workbook `mpsp-qual quotes request` wrote."
