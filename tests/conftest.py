@@ -102,7 +102,9 @@ def small_files(tmp_path: Path) -> dict[str, Path]:
 @pytest.fixture
 def project(tmp_path: Path, small_files: dict[str, Path]) -> Project:
     """A project with the small codebook, register and both transcripts imported."""
-    p = Project.init(tmp_path / "proj", codebook=small_files["codebook"], register=small_files["register"])
+    p = Project.init(
+        tmp_path / "proj", codebook=small_files["codebook"], register=small_files["register"]
+    )
     p.import_transcripts([small_files["alpha"], small_files["beta"]])
     yield p
     p.close()

@@ -85,13 +85,7 @@ def test_header_only_register_is_refused(tmp_path):
 
 
 def test_row_numbers_count_blank_lines_and_blank_rows_are_skipped(tmp_path):
-    text = (
-        "participant_id,transcript,speaker\n"
-        "P1,a.txt,Ann\n"
-        "\n"
-        ",,\n"
-        "P1,b.txt,Bob\n"
-    )
+    text = "participant_id,transcript,speaker\nP1,a.txt,Ann\n\n,,\nP1,b.txt,Bob\n"
     with pytest.raises(RegisterError) as info:
         read_register(write(tmp_path, text))
     assert "row 5: participant_id P1 is used again (first on row 2)" in str(info.value)
