@@ -16,6 +16,7 @@ demo: $(STAMP)
 	$(BIN)/mpsp-qual demo demo-output
 
 test: $(STAMP)
+	$(BIN)/ruff check mpsp_qual tests bench
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
