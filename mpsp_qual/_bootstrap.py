@@ -22,6 +22,9 @@ __all__ = ["Coincidences", "bootstrap_alphas", "rating_pairs"]
 # other temporaries stay small however many units there are.
 _BOOT_BLOCK_CELLS = 2_000_000
 
+# Draw pattern counts when there are at least this many units per distinct pattern.
+_GROUP_FACTOR = 4
+
 # Expected disagreement at the ratio level needs a values x values matrix.
 _RATIO_MAX_VALUES = 3_000
 
@@ -125,17 +128,31 @@ def bootstrap_alphas(
     n_boot: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Alpha for each of ``n_boot`` resamples of units; nan where undefined."""
-    coincidences = Coincidences(codes, value_domain, level)
+    """Alpha for each of ``n_boot`` resamples of units; nan where undefined.
+
+    Units with the same ratings contribute the same coincidences, so when many units
+    share a pattern (presence/absence of a code by two coders has at most nine) a
+    resample is drawn as multinomial counts of the patterns, which has the same
+    distribution as drawing units with replacement and costs patterns, not units.
+    """
     n_units = codes.shape[0]
+    patterns, counts = np.unique(codes, axis=0, return_counts=True)
+    grouped = patterns.shape[0] * _GROUP_FACTOR <= n_units
+    rows = patterns if grouped else codes
+    coincidences = Coincidences(rows, value_domain, level)
     alphas = np.empty(n_boot)
     block = max(1, _BOOT_BLOCK_CELLS // coincidences.cells_per_weighting())
     for start in range(0, n_boot, block):
         size = min(block, n_boot - start)
-        drawn = rng.integers(0, n_units, size=(size, n_units))
-        offsets = (np.arange(size) * n_units)[:, None]
-        weights = np.bincount((drawn + offsets).ravel(), minlength=size * n_units)
-        alphas[start : start + size] = coincidences.alphas(
-            weights.reshape(size, n_units).astype(float)
-        )
+        if grouped:
+            weights = rng.multinomial(n_units, counts / n_units, size=size).astype(float)
+        else:
+            drawn = rng.integers(0, n_units, size=(size, n_units))
+            offsets = (np.arange(size) * n_units)[:, None]
+            weights = (
+                np.bincount((drawn + offsets).ravel(), minlength=size * n_units)
+                .reshape(size, n_units)
+                .astype(float)
+            )
+        alphas[start : start + size] = coincidences.alphas(weights)
     return alphas

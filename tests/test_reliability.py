@@ -452,3 +452,19 @@ def test_many_distinct_values_use_little_memory() -> None:
     assert alpha == pytest.approx(by_hand)
     assert alpha == pytest.approx(1 - 0.01 / 2.01, abs=0.002)
     assert low <= alpha <= high
+
+
+def test_bootstrap_by_pattern_counts_matches_resampling_units(monkeypatch):
+    """Drawing multinomial counts of rating patterns is the same bootstrap as drawing
+    units; the two intervals agree within Monte Carlo error on presence/absence data."""
+    from mpsp_qual import _bootstrap
+
+    rng = np.random.default_rng(3)
+    a = rng.random(400) < 0.3
+    b = np.where(rng.random(400) < 0.85, a, ~a)
+    table = pd.DataFrame({"a": a, "b": b})
+    grouped = krippendorff_alpha_ci(table, n_boot=4000, seed=1)
+    monkeypatch.setattr(_bootstrap, "_GROUP_FACTOR", 10**9)  # force unit resampling
+    by_unit = krippendorff_alpha_ci(table, n_boot=4000, seed=1)
+    assert grouped != by_unit  # the two paths really differ
+    assert abs(grouped[0] - by_unit[0]) < 0.02 and abs(grouped[1] - by_unit[1]) < 0.02
