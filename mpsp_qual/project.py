@@ -4,29 +4,36 @@
 opens the store once, runs each public operation in one transaction, and returns
 pandas DataFrames with documented columns. Feature modules (auto-coding, sheets,
 aggregates, quotes, exchange) take a Project and use its store; this module holds
-what they share: documents, turns, segments, participants and the codebook.
+opening and closing, the codebook, the listings of documents, turns and segments,
+and the feature entry points. The import, participants and codings APIs come from
+mixins in :mod:`~mpsp_qual.importing`, :mod:`~mpsp_qual.participants` and
+:mod:`~mpsp_qual.codings`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .codings import CodingsMixin
-from .errors import ImportConflict, MpspQualError, ProjectError, RegisterError, TranscriptError
-from .ingest import SUPPORTED_EXTENSIONS, read_transcript
-from .model import AUTO_CODER, Codebook, Document, Participant, PathLike
-from .register import RESERVED, read_register
-from .segment import UNITS, segment_documents
-from .store import PROJECT_FILE, Store, now
-from .withdraw import blank_speakers, purged_speakers
+from .errors import MpspQualError, ProjectError
+from .importing import ImportMixin, ImportReport, Progress, expand_paths, sha256_file
+from .model import AUTO_CODER, Codebook, PathLike
+from .participants import PARTICIPANT_COLUMNS, ParticipantsMixin
+from .register import read_register
+from .store import PROJECT_FILE, Store
 
-Progress = Callable[[int, str], None]
+__all__ = [
+    "DOCUMENT_COLUMNS",
+    "PARTICIPANT_COLUMNS",
+    "SEGMENT_COLUMNS",
+    "TURN_COLUMNS",
+    "ImportReport",
+    "Project",
+    "expand_paths",
+    "sha256_file",
+]
 
 TURN_COLUMNS = [
     "document",
@@ -50,47 +57,9 @@ SEGMENT_COLUMNS = [
     "text",
 ]
 DOCUMENT_COLUMNS = ["document", "format", "turns", "segments", "words", "sha256", "imported_at"]
-PARTICIPANT_COLUMNS = list(RESERVED)
 
 
-@dataclass
-class ImportReport:
-    """What an import did: file names imported, left unchanged and replaced, and warnings."""
-
-    imported: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    segments: int = 0
-
-
-def expand_paths(paths: Iterable[PathLike]) -> list[Path]:
-    """Files to import: each file as given, and the supported files inside each folder."""
-    out: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            # A README beside the transcripts is documentation, not an interview.
-            out.extend(
-                sorted(
-                    f
-                    for f in p.iterdir()
-                    if f.is_file()
-                    and f.suffix.lower() in SUPPORTED_EXTENSIONS
-                    and not f.name.lower().startswith("readme")
-                    and not f.name.startswith((".", "~$"))
-                )
-            )
-        else:
-            out.append(p)
-    return out
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-class Project(CodingsMixin):
+class Project(ImportMixin, ParticipantsMixin, CodingsMixin):
     """An mpsp-qual project directory and its open project file.
 
     Example:
@@ -239,343 +208,6 @@ class Project(CodingsMixin):
         self._codebook = cb
         return used
 
-    # -- participants ------------------------------------------------------------------
-
-    def load_register(self, path: PathLike) -> list[str]:
-        """Load (or update) the participants register; returns warnings.
-
-        A participant once withdrawn stays withdrawn, whatever a later register says.
-
-        Raises:
-            RegisterError: the register is malformed.
-        """
-        people = read_register(path)
-        with self.store.transaction():
-            self._save_participants(people, source=str(path))
-        return self._register_warnings(Path(path).name)
-
-    def _save_participants(self, people: Sequence[Participant], *, source: str) -> None:
-        """Upsert the register's rows.
-
-        Raises:
-            RegisterError: a row gives a speaker that the project already knows under
-                another participant id (that would undo a withdrawal or a refusal).
-        """
-        conn = self.store.conn
-        known = {
-            (" ".join(t.split()).casefold(), " ".join(s.split()).casefold()): pid
-            for pid, t, s in conn.execute(
-                "SELECT participant_id, transcript, speaker FROM participants"
-            )
-            if t and s
-        }
-        for row, person in enumerate(people, start=2):
-            key = (
-                " ".join(person.transcript.split()).casefold(),
-                " ".join(person.speaker.split()).casefold(),
-            )
-            other = known.get(key)
-            if all(key) and other is not None and other != person.participant_id:
-                raise RegisterError(
-                    f"{Path(source).name}, row {row}: speaker {person.speaker!r} in "
-                    f"{person.transcript} is already participant {other} in this project; "
-                    f"keep the id {other} (a register may not give a speaker a new id)."
-                )
-        before = {
-            r[0]: r[1:]
-            for r in conn.execute(
-                "SELECT participant_id, transcript, speaker, name, organisation, role, consent_quotes, consent_named, attribution, withdrawn, attributes FROM participants"
-            )
-        }
-        rows = [
-            (
-                p.participant_id,
-                p.transcript,
-                p.speaker,
-                p.name,
-                p.organisation,
-                p.role,
-                int(p.consent_quotes),
-                int(p.consent_named),
-                p.attribution,
-                int(p.withdrawn),
-                json.dumps(dict(p.attributes), ensure_ascii=False),
-                i,
-            )
-            for i, p in enumerate(people)
-        ]
-        conn.executemany(
-            """INSERT INTO participants (participant_id, transcript, speaker, name, organisation,
-                   role, consent_quotes, consent_named, attribution, withdrawn, attributes, position)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT(participant_id) DO UPDATE SET
-                   transcript = excluded.transcript, speaker = excluded.speaker,
-                   name = excluded.name, organisation = excluded.organisation,
-                   role = excluded.role, consent_quotes = excluded.consent_quotes,
-                   consent_named = excluded.consent_named, attribution = excluded.attribution,
-                   withdrawn = MAX(participants.withdrawn, excluded.withdrawn),
-                   attributes = excluded.attributes, position = excluded.position""",
-            rows,
-        )
-        after = {
-            r[0]: r[1:]
-            for r in conn.execute(
-                "SELECT participant_id, transcript, speaker, name, organisation, role, consent_quotes, consent_named, attribution, withdrawn, attributes FROM participants"
-            )
-        }
-        if after != before:
-            self.store.audit("register", {"file": source, "participants": len(people)})
-
-    def _register_warnings(self, register_name: str) -> list[str]:
-        conn = self.store.conn
-        docs = {r[0].casefold() for r in conn.execute("SELECT name FROM documents")}
-        warnings = []
-        for pid, transcript, speaker in conn.execute(
-            "SELECT participant_id, transcript, speaker FROM participants ORDER BY position"
-        ):
-            if not transcript:
-                continue
-            if transcript.casefold() not in docs:
-                warnings.append(
-                    f"{register_name}: participant {pid} names transcript {transcript}, "
-                    "which is not imported; import it, or fix the file name in the register."
-                )
-                continue
-            spoken = conn.execute(
-                "SELECT 1 FROM turns t JOIN documents d ON d.id = t.document_id "
-                "WHERE d.name = ? COLLATE NOCASE AND t.speaker = ? COLLATE NOCASE LIMIT 1",
-                (transcript, speaker),
-            ).fetchone()
-            if speaker and not spoken:
-                warnings.append(
-                    f"{register_name}: participant {pid} is speaker {speaker!r}, who never speaks "
-                    f"in {transcript}; check the label."
-                )
-        return warnings
-
-    def participants(self, *, include_withdrawn: bool = True) -> pd.DataFrame:
-        """The register: the reserved columns (consent as booleans), then one per attribute."""
-        rows = []
-        where = "" if include_withdrawn else "WHERE withdrawn = 0"
-        for r in self.store.execute(
-            f"SELECT * FROM participants {where} ORDER BY position, participant_id"
-        ):
-            row = {c: r[c] for c in PARTICIPANT_COLUMNS}
-            for c in ("consent_quotes", "consent_named", "withdrawn"):
-                row[c] = bool(row[c])
-            row.update(json.loads(r["attributes"]))
-            rows.append(row)
-        return pd.DataFrame(rows, columns=None if rows else PARTICIPANT_COLUMNS)
-
-    def participant(self, participant_id: str) -> Participant:
-        """One participant.
-
-        Raises:
-            UnknownParticipant: no such id in the register.
-        """
-        r = self.store.execute(
-            "SELECT * FROM participants WHERE participant_id = ?", (participant_id,)
-        ).fetchone()
-        if r is None:
-            from .errors import UnknownParticipant
-
-            raise UnknownParticipant(
-                f"no participant {participant_id!r} in the register; `mpsp-qual participants` lists them."
-            )
-        return _participant(r)
-
-    def participant_objects(self) -> dict[str, Participant]:
-        """Every participant by id."""
-        return {
-            r["participant_id"]: _participant(r)
-            for r in self.store.execute("SELECT * FROM participants ORDER BY position")
-        }
-
-    # -- import ------------------------------------------------------------------------
-
-    def import_transcripts(
-        self,
-        paths: Iterable[PathLike],
-        *,
-        register: PathLike | None = None,
-        unit: str | None = None,
-        replace: bool = False,
-        speaker: str | None = None,
-        progress: Progress | None = None,
-    ) -> ImportReport:
-        """Import transcripts (and optionally the register), segmenting each.
-
-        All or nothing: every file is read and checked before anything is written, and
-        the writes are one transaction. Re-importing an unchanged file does nothing.
-
-        Args:
-            paths: files, or folders whose supported files are all imported.
-            register: a participants register to load first.
-            unit: ``turn`` or ``sentence``; None keeps an imported document's unit
-                and uses ``turn`` for new ones. A different unit for an imported,
-                unchanged document needs ``replace`` (it is then segmented again).
-            replace: re-import files that changed since they were imported (their
-                segments and codings are dropped).
-            speaker: who speaks in transcripts that have no speaker labels.
-            progress: called with (files done, file name) as each file is segmented.
-
-        Raises:
-            TranscriptError: a file cannot be read (the message names it).
-            ImportConflict: a file changed since its import and ``replace`` is off.
-            RegisterError: the register is malformed.
-        """
-        if unit is not None and unit not in UNITS:
-            raise TranscriptError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}.")
-        report = ImportReport()
-        people = read_register(register) if register is not None else None
-        given = [Path(p) for p in paths]
-        files = expand_paths(given)
-        if not files:
-            names = ", ".join(str(p) for p in given) or "nothing"
-            raise TranscriptError(
-                f"no transcript files in {names}; give .txt, .md, .docx, .vtt or .srt files "
-                "or folders holding them."
-            )
-        known = self._known_speakers(people)
-        existing = {
-            r["name"]: (r["sha256"], r["unit"])
-            for r in self.store.execute("SELECT name, sha256, unit FROM documents")
-        }
-        to_write: list[tuple[Document, Path, str]] = []
-        seen: dict[str, Path] = {}
-        purged = purged_speakers(self)
-        for path in files:
-            if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
-                read_transcript(path)  # raises the unknown-format error
-            if not path.is_file():
-                raise TranscriptError(f"{path}: no such file.")
-            if path.name in seen:
-                raise TranscriptError(
-                    f"{path} has the same file name as {seen[path.name]}; rename one of them."
-                )
-            seen[path.name] = path
-            digest = sha256_file(path)
-            old_digest, old_unit = existing.get(path.name, (None, None))
-            resegment = unit is not None and old_unit is not None and unit != old_unit
-            if old_digest == digest and not resegment:
-                report.unchanged.append(path.name)
-                continue
-            if old_digest == digest and not replace:
-                raise ImportConflict(
-                    f"{path.name} was imported by {old_unit}; pass --replace to segment it again "
-                    f"by {unit} (its codings are dropped and must be redone)."
-                )
-            if path.name in existing and not replace:
-                raise ImportConflict(
-                    f"{path.name} has changed since it was imported; pass --replace to re-import it "
-                    "(its segments and codings are dropped and must be redone)."
-                )
-            document = read_transcript(
-                path, speaker=speaker, known_speakers=known.get(path.name.casefold(), frozenset())
-            )
-            report.warnings.extend(document.warnings)
-            # A purged participant's words never come back, whatever file is imported.
-            document = blank_speakers(document, purged.get(path.name.casefold(), set()))
-            to_write.append((document, path, digest))
-
-        with self.store.transaction() as conn:
-            if people is not None:
-                self._save_participants(people, source=str(register))
-            done = len(report.unchanged)
-            pending = ((doc, frozenset()) for doc, _, _ in to_write)
-            for (document, segments), (_, path, digest) in zip(
-                segment_documents(pending, unit=unit or "turn"), to_write
-            ):
-                if document.name in existing:
-                    conn.execute("DELETE FROM documents WHERE name = ?", (document.name,))
-                    report.replaced.append(document.name)
-                else:
-                    report.imported.append(document.name)
-                self._write_document(document, path, digest, segments, unit or "turn")
-                report.segments += len(segments)
-                done += 1
-                if progress:
-                    progress(done, document.name)
-            if to_write:
-                self.store.audit(
-                    "import",
-                    {
-                        "imported": report.imported,
-                        "replaced": report.replaced,
-                        "unit": unit or "turn",
-                    },
-                )
-        if people is not None or to_write:
-            name = Path(register).name if register is not None else "the register"
-            report.warnings.extend(self._register_warnings(name))
-        return report
-
-    def _known_speakers(self, people: Sequence[Participant] | None) -> dict[str, frozenset[str]]:
-        pairs = (
-            [(p.transcript, p.speaker) for p in people]
-            if people is not None
-            else [
-                (r[0], r[1])
-                for r in self.store.execute("SELECT transcript, speaker FROM participants")
-            ]
-        )
-        known: dict[str, set[str]] = {}
-        for transcript, speaker in pairs:
-            if transcript and speaker:
-                known.setdefault(transcript.casefold(), set()).add(speaker)
-        return {k: frozenset(v) for k, v in known.items()}
-
-    def _write_document(
-        self, document: Document, path: Path, digest: str, segments, unit: str
-    ) -> None:
-        conn = self.store.conn
-        cur = conn.execute(
-            "INSERT INTO documents (name, path, format, sha256, text, metadata, unit, imported_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                document.name,
-                str(path),
-                document.format,
-                digest,
-                document.text,
-                json.dumps(dict(document.metadata), ensure_ascii=False),
-                unit,
-                now(),
-            ),
-        )
-        doc_id = cur.lastrowid
-        conn.executemany(
-            "INSERT INTO turns (document_id, idx, speaker, start, end, start_time, text) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (doc_id, t.index, t.speaker, t.start, t.end, t.start_time, t.text)
-                for t in document.turns
-            ],
-        )
-        rows = []
-        for segment, tokens in segments:
-            lemmas, offsets = tokens.encode()
-            seq = int(segment.segment_id.rsplit(".", 1)[1])
-            rows.append(
-                (
-                    segment.segment_id,
-                    doc_id,
-                    segment.turn,
-                    seq,
-                    segment.speaker,
-                    segment.start,
-                    segment.end,
-                    segment.text,
-                    lemmas,
-                    offsets,
-                )
-            )
-        conn.executemany(
-            "INSERT INTO segments (id, document_id, turn_idx, seq, speaker, start, end, text, "
-            "lemmas, offsets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-
     # -- listings ----------------------------------------------------------------------
 
     def documents(self) -> pd.DataFrame:
@@ -690,19 +322,3 @@ class Project(CodingsMixin):
             )
         }
         return sorted(names, key=lambda n: (n != AUTO_CODER, n))
-
-
-def _participant(r) -> Participant:
-    return Participant(
-        participant_id=r["participant_id"],
-        transcript=r["transcript"],
-        speaker=r["speaker"],
-        name=r["name"],
-        organisation=r["organisation"],
-        role=r["role"],
-        consent_quotes=bool(r["consent_quotes"]),
-        consent_named=bool(r["consent_named"]),
-        attribution=r["attribution"],
-        withdrawn=bool(r["withdrawn"]),
-        attributes=json.loads(r["attributes"]),
-    )
