@@ -1,10 +1,10 @@
 """Draft verification: is every quote in a report draft what a consenting participant said?
 
-Each quoted passage of a draft (:func:`mpsp_qual.drafts.extract_passages`) is looked
-up across every speaker turn of the project in two steps, so that a 50-page draft
-against a million-word project takes seconds: a prefilter (an inverted index of the
-adjacent word pairs of every turn; a passage's rarest pairs pick the few turns sharing
-most of them, weighted by inverse document frequency), then rapidfuzz
+Each quoted passage of a draft (:func:`mpsp_qual.drafts.extract_passages`) is looked up
+across every speaker turn of the project in two steps, so that a 50-page draft against a
+million-word project takes seconds: a prefilter (an inverted index of the adjacent word
+pairs of every turn, :mod:`mpsp_qual.source_index`; a passage's rarest pairs pick the
+few turns sharing most of them, weighted by inverse document frequency), then rapidfuzz
 ``partial_ratio_alignment`` on those few to locate the passage, and a word-level diff
 (difflib) of the passage against the located source. The result is ``verbatim``
 (identical after normalising quotation marks, dashes, spaces and the case of the first
@@ -12,9 +12,9 @@ letter), ``edited`` (with the differences shown as ``[-source words-]{+draft wor
 or ``not found``. A passage that differs from its source only where the draft has a
 redaction placeholder (``[name]``, ``[organisation]``) counts as ``verbatim``, with the
 number of redactions given. Each found passage is reported with its speaker, their
-consent and the quote's approval; a passage fails when it is not found, when its
-speaker declined quotes, withdrew or is the interviewer, when the participant declined
-that quote, and (with approval required, the default) when it is not approved.
+consent and the quote's approval; a passage fails when it is not found, when its speaker
+declined quotes, withdrew or is the interviewer, when the participant declined that
+quote, and (with approval required, the default) when it is not approved.
 
 Two more checks keep words of someone who may not be quoted out of a report. An
 ``edited`` passage fails when the words it adds to its source bring in a run of
@@ -31,7 +31,6 @@ approved edit is a source only of its own participant's words.
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -42,16 +41,28 @@ from rapidfuzz import fuzz
 from .drafts import MIN_WORDS, extract_passages, passage_words
 from .model import PathLike
 from .quotes import FRESH_APPROVAL
-from .wordruns import SpokenRuns, describe_speakers, words
+from .source_index import _WORDS, CANDIDATES, PREFILTER_WORDS, SourceIndex, normalise
+from .wordruns import describe_speakers, words
+
+__all__ = [
+    "CANDIDATES",
+    "FOREIGN_PROBLEM",
+    "FOREIGN_RUN",
+    "LOCATE_SCORE",
+    "MIN_COVERAGE",
+    "PREFILTER_WORDS",
+    "SHORT_WORDS",
+    "VERIFY_COLUMNS",
+    "SourceIndex",
+    "normalise",
+    "verify_draft",
+    "verify_summary",
+]
 
 #: The rapidfuzz partial_ratio a passage needs against a turn to be located there.
 LOCATE_SCORE = 75
 #: The share of a passage's words that must match its source, in order, to count as found.
 MIN_COVERAGE = 0.6
-#: How many turns the prefilter hands to rapidfuzz per passage.
-CANDIDATES = 10
-#: How many of a passage's rarest word pairs the prefilter looks up.
-PREFILTER_WORDS = 12
 #: An edited passage may not add a run of this many words that another speaker said.
 FOREIGN_RUN = 4
 #: Quoted passages this long (and shorter than the six words verified as quotes) are
@@ -79,44 +90,9 @@ VERIFY_COLUMNS = [
     "text",
 ]
 
-# One character for one, so that offsets in the normalised text are offsets in the original.
-_NORMALISE = str.maketrans(
-    {
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "‟": '"',
-        "″": '"',
-        "‘": "'",
-        "’": "'",
-        "‚": "'",
-        "‛": "'",
-        "′": "'",
-        "–": "-",
-        "—": "-",
-        "‒": "-",
-        "―": "-",
-        "−": "-",
-        "‐": "-",
-        "‑": "-",
-        "…": ".",
-        "\u00a0": " ",
-        "\u2009": " ",
-        "\u202f": " ",
-        "\t": " ",
-        "\r": " ",
-        "\n": " ",
-    }
-)
 _PLACEHOLDER = r"\[(?:name|organisation|organization)\]"
 _TOKENS = re.compile(rf"{_PLACEHOLDER}|\w+(?:'\w+)*|[^\w\s]", re.IGNORECASE)
 _IS_PLACEHOLDER = re.compile(rf"^{_PLACEHOLDER}$", re.IGNORECASE)
-_WORDS = re.compile(r"\w+")
-
-
-def normalise(text: str) -> str:
-    """Quotation marks, dashes and spaces made plain, one character for one."""
-    return text.translate(_NORMALISE)
 
 
 def _tokens(text: str) -> list[tuple[str, int, int]]:
@@ -134,83 +110,6 @@ def _strip_edge_punct(tokens: list) -> list:
     while last > first and not _is_word(tokens[last - 1][0]):
         last -= 1
     return tokens[first:last]
-
-
-# -- the source index ----------------------------------------------------------------------
-
-
-def _pairs(words: list[str]) -> list[str]:
-    """Adjacent word pairs: far more telling than single words when the words are common."""
-    return [f"{a} {b}" for a, b in zip(words, words[1:])]
-
-
-class SourceIndex:
-    """Every speaker turn of a project, with an inverted index of their words.
-
-    Turns rather than segments are indexed, so that a quote spanning several sentence
-    segments of one turn is found whole.
-    """
-
-    def __init__(self, project) -> None:
-        rows = project.store.execute(
-            """SELECT d.name AS document, t.idx AS turn, t.speaker, t.start, t.start_time,
-                      t.text, p.participant_id
-               FROM turns t JOIN documents d ON d.id = t.document_id
-               LEFT JOIN participants p ON p.transcript = d.name COLLATE NOCASE
-                                       AND p.speaker = t.speaker COLLATE NOCASE
-               ORDER BY d.name, t.idx"""
-        ).fetchall()
-        self.turns = [dict(r) for r in rows]
-        self.lowered = [normalise(t["text"]).lower() for t in self.turns]
-        # A participant's approved edit of a quote is a source too: the draft may use it.
-        # It stands for its own participant's words only, and only while the text it
-        # edits is still what the transcript says.
-        where = {(t["document"], t["turn"]): i for i, t in enumerate(self.turns)}
-        self.edits: dict[int, tuple[int, int, int]] = {}  # entry -> (turn, start, end)
-        self._runs: SpokenRuns | None = None
-        for r in project.store.execute(
-            f"""SELECT v.document, v.turn, a.start, a.end, a.edited_text
-               FROM quote_approvals a JOIN segment_view v ON v.segment_id = a.segment_id
-               JOIN documents d ON d.id = v.document_id
-               WHERE a.decision = 'approved with edits' AND a.edited_text IS NOT NULL
-                 AND a.participant_id = v.participant_id AND {FRESH_APPROVAL}"""
-        ):
-            i = where.get((r["document"], r["turn"]))
-            if i is not None:
-                base = self.turns[i]["start"]
-                self.edits[len(self.lowered)] = (i, r["start"] - base, r["end"] - base)
-                self.lowered.append(normalise(r["edited_text"]).lower())
-        postings: dict[str, list[int]] = {}
-        for i, text in enumerate(self.lowered):
-            for pair in set(_pairs(_WORDS.findall(text))):
-                postings.setdefault(pair, []).append(i)
-        self.postings = postings
-
-    @property
-    def runs(self) -> SpokenRuns:
-        """The turns as word runs, for who-said-what lookups (built on first use)."""
-        if self._runs is None:
-            self._runs = SpokenRuns(
-                (t["participant_id"], t["speaker"], t["document"], t["text"]) for t in self.turns
-            )
-        return self._runs
-
-    def candidates(self, words: list[str], k: int = CANDIDATES) -> list[int]:
-        """The ``k`` turns sharing most of the passage's rarest word pairs (IDF-weighted)."""
-        n = len(self.lowered)
-        known = sorted(
-            {w for w in _pairs(words) if w in self.postings}, key=lambda w: len(self.postings[w])
-        )
-        chosen = known[:PREFILTER_WORDS]
-        if not chosen:
-            return []
-        scores: Counter[int] = Counter()
-        for w in chosen:
-            plist = self.postings[w]
-            weight = math.log((n + 1) / len(plist))
-            for i in plist:
-                scores[i] += weight
-        return [i for i, _ in scores.most_common(k)]
 
 
 # -- matching --------------------------------------------------------------------------------
