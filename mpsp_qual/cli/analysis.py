@@ -13,16 +13,9 @@ import pandas as pd
 
 from .. import aggregate
 from ..project import Project
-from .base import cli, emit, output_options, pass_project, warn
+from .base import cli, coder_option, emit, output_options, pass_project, warn
 
 MATRIX_KINDS = ("case-code", "cooccurrence", "cooccurrence-participants")
-
-coder_option = click.option(
-    "--coder",
-    metavar="NAME",
-    default=None,
-    help="Whose codings count (default: consensus, else the one human coder, else auto).",
-)
 
 
 def _split(values: tuple[str, ...]) -> list[str] | None:

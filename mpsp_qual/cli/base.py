@@ -116,6 +116,16 @@ def pass_project(f):
     return wrapper
 
 
+#: ``--coder``: whose codings count, for every command that aggregates or quotes.
+coder_option = click.option(
+    "--coder",
+    metavar="NAME",
+    default=None,
+    help="Whose codings count (default: a consensus or human coder who coded every "
+    "participant segment, else auto).",
+)
+
+
 def output_options(f):
     """``--format table|csv|json`` and ``-o FILE`` for every command that prints a table."""
     f = click.option(

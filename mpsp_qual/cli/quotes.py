@@ -9,7 +9,7 @@ import click
 from ..approvals import approve_quotes, request_quotes, require_approval, set_require_approval
 from ..project import Project
 from ..quotes import ATTRIBUTIONS, STATUSES, quote_bank
-from .base import cli, emit, output_options, pass_project, warn
+from .base import cli, coder_option, emit, output_options, pass_project, warn
 
 SHOWN = [
     "quote_id",
@@ -44,7 +44,7 @@ def bank_options(f):
         type=click.Path(dir_okay=False, path_type=Path),
         help="Extra names to redact, one a line ('org: Name' for an organisation).",
     )(f)
-    f = click.option("--coder", help="Whose codings (default: consensus, else the main coder).")(f)
+    f = coder_option(f)
     f = click.option("--code", "code", metavar="ID", help="Only this code and the codes below it.")(
         f
     )
