@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import textwrap
 from pathlib import Path
 
@@ -121,3 +122,33 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not beside this checkout")
     return SHARED
+
+
+ANALYSIS_DATA = ROOT / "tests" / "data" / "analysis"
+
+
+def build_analysis_project(directory: Path) -> Project:
+    """Register, two transcripts and alice's and auto's codings from tests/data/analysis
+    (described in tests/test_aggregate.py's docstring)."""
+    project = Project.init(
+        directory,
+        codebook=ANALYSIS_DATA / "codebook.yaml",
+        register=ANALYSIS_DATA / "register.csv",
+    )
+    project.import_transcripts([ANALYSIS_DATA / "one.txt", ANALYSIS_DATA / "two.txt"])
+    with open(ANALYSIS_DATA / "codings.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    everything = project.segments(participants_only=True)["segment_id"].tolist()
+    for coder in ("alice", "auto"):
+        mine = [(r["segment_id"], r["code"], None) for r in rows if r["coder"] == coder]
+        coded = everything if coder == "alice" else [s for s, _, _ in mine]
+        project.record_codings(coder, mine, segments=coded)
+    return project
+
+
+@pytest.fixture
+def analysis(tmp_path: Path) -> Project:
+    """The hand-built analysis project, open."""
+    project = build_analysis_project(tmp_path / "proj")
+    yield project
+    project.close()

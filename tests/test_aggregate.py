@@ -18,13 +18,12 @@ below is worked out by hand from this table.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import build_analysis_project
 
-from mpsp_qual import Project
 from mpsp_qual.aggregate import (
     PREVALENCE_COLUMNS,
     case_code,
@@ -38,29 +37,6 @@ from mpsp_qual.aggregate import (
 from mpsp_qual.errors import AnalysisError, UnknownCode
 
 DATA = Path(__file__).resolve().parent / "data" / "analysis"
-
-
-def build_analysis_project(directory: Path) -> Project:
-    """The hand-built project described in the module docstring."""
-    project = Project.init(
-        directory, codebook=DATA / "codebook.yaml", register=DATA / "register.csv"
-    )
-    project.import_transcripts([DATA / "one.txt", DATA / "two.txt"])
-    with open(DATA / "codings.csv", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    everything = project.segments(participants_only=True)["segment_id"].tolist()
-    for coder in ("alice", "auto"):
-        mine = [(r["segment_id"], r["code"], None) for r in rows if r["coder"] == coder]
-        coded = everything if coder == "alice" else [s for s, _, _ in mine]
-        project.record_codings(coder, mine, segments=coded)
-    return project
-
-
-@pytest.fixture
-def analysis(tmp_path: Path) -> Project:
-    project = build_analysis_project(tmp_path / "proj")
-    yield project
-    project.close()
 
 
 def by_code(frame: pd.DataFrame) -> pd.DataFrame:

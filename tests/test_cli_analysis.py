@@ -20,6 +20,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import build_analysis_project
 
 from mpsp_qual import Project
 from mpsp_qual.cli import cli
@@ -27,22 +28,6 @@ from mpsp_qual.cli import cli
 DATA = Path(__file__).resolve().parent / "data" / "analysis"
 SURVEY = DATA / "survey.csv"
 Q1, Q2, Q3 = "Q1 We gained contracts", "Q2 We shared expertise", "Q3 Would partner again"
-
-
-def build_analysis_project(directory: Path) -> Project:
-    """Register, two transcripts and alice's and auto's codings from tests/data/analysis."""
-    project = Project.init(
-        directory, codebook=DATA / "codebook.yaml", register=DATA / "register.csv"
-    )
-    project.import_transcripts([DATA / "one.txt", DATA / "two.txt"])
-    with open(DATA / "codings.csv", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    everything = project.segments(participants_only=True)["segment_id"].tolist()
-    for coder in ("alice", "auto"):
-        mine = [(r["segment_id"], r["code"], None) for r in rows if r["coder"] == coder]
-        coded = everything if coder == "alice" else [s for s, _, _ in mine]
-        project.record_codings(coder, mine, segments=coded)
-    return project
 
 
 @pytest.fixture

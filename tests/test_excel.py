@@ -8,7 +8,6 @@ each must reach the workbook as text.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import shutil
 import subprocess
@@ -49,29 +48,6 @@ SHEETS = [
     "Survey by sector",
     "Framework matrix",
 ]
-
-
-def build_analysis_project(directory: Path) -> Project:
-    """Register, two transcripts and alice's and auto's codings from tests/data/analysis."""
-    project = Project.init(
-        directory, codebook=DATA / "codebook.yaml", register=DATA / "register.csv"
-    )
-    project.import_transcripts([DATA / "one.txt", DATA / "two.txt"])
-    with open(DATA / "codings.csv", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    everything = project.segments(participants_only=True)["segment_id"].tolist()
-    for coder in ("alice", "auto"):
-        mine = [(r["segment_id"], r["code"], None) for r in rows if r["coder"] == coder]
-        coded = everything if coder == "alice" else [s for s, _, _ in mine]
-        project.record_codings(coder, mine, segments=coded)
-    return project
-
-
-@pytest.fixture
-def analysis(tmp_path: Path) -> Project:
-    project = build_analysis_project(tmp_path / "proj")
-    yield project
-    project.close()
 
 
 @pytest.fixture
