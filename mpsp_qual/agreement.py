@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +35,11 @@ from .sheet_io import (
     HASH_COLUMN,
     HEADER_FILL,
     HEADER_FONT,
+    LEFT_COLUMNS,
     MEMO_COLUMN,
+    META_SHEET,
     SEGMENT_COLUMN,
+    TEXT_WIDTH,
     check_segments,
     parse_code_list,
     read_rows,
@@ -48,6 +50,7 @@ from .sheet_io import (
     write_meta_sheet,
 )
 from .sheets import import_sheet
+from .store import now
 
 __all__ = [
     "REPORT_COLUMNS",
@@ -369,10 +372,7 @@ def write_disagreements(project, coders: Sequence[str] | str, path: PathLike) ->
     ws = wb.active
     ws.title = DISAGREEMENTS_SHEET
     headers = [
-        "document",
-        "speaker",
-        "timestamp",
-        "text",
+        *LEFT_COLUMNS,
         *(_codes_column(c) for c in names),
         "agreed",
         "disputed",
@@ -382,7 +382,7 @@ def write_disagreements(project, coders: Sequence[str] | str, path: PathLike) ->
         SEGMENT_COLUMN,
         HASH_COLUMN,
     ]
-    widths = {"document": 22, "speaker": 16, "timestamp": 10, "text": 80, "coder memos": 30}
+    widths = {"document": 22, "speaker": 16, "timestamp": 10, "text": TEXT_WIDTH, "coder memos": 30}
     for col, name in enumerate(headers, start=1):
         cell = ws.cell(row=1, column=col)
         set_text_cell(cell, name)
@@ -415,12 +415,12 @@ def write_disagreements(project, coders: Sequence[str] | str, path: PathLike) ->
     ws.freeze_panes = "E2"
     write_codebook_sheet(wb.create_sheet(CODEBOOK_SHEET), project.codebook)
     write_meta_sheet(
-        wb.create_sheet("meta"),
+        wb.create_sheet(META_SHEET),
         {
             "format": DISAGREEMENTS_FORMAT,
             "format_version": "1",
             "coders": ",".join(names),
-            "written_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            "written_at": now(),
             "segments": str(len(frame)),
         },
     )

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from datetime import datetime, timezone
 from typing import Any
 
 import openpyxl
@@ -55,6 +54,7 @@ from .sheet_io import (
     write_codebook_sheet,
     write_meta_sheet,
 )
+from .store import now
 
 __all__ = [
     "CODING_SHEET",
@@ -222,7 +222,7 @@ def export_sheet(
             "coder": coder,
             "codebook": codebook.name,
             "codebook_version": codebook.version,
-            "exported_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            "exported_at": now(),
             "segments": str(len(segments)),
             "documents": ", ".join(documents) if documents else "all",
             "sample": "" if sample is None else str(sample),
