@@ -37,7 +37,7 @@ def _files(directory: Path) -> list[Path]:
 
 
 def _turn_texts(directory: Path) -> list[str]:
-    from mpsp_qual.ingest import read_transcript
+    from mpsp_qual.inputs.transcripts import read_transcript
 
     return [turn.text for f in _files(directory) for turn in read_transcript(f).turns]
 
@@ -48,7 +48,7 @@ def _peak_mb() -> float:
 
 
 def child_bare(directory: Path) -> dict:
-    from mpsp_qual.segment import get_nlp
+    from mpsp_qual.inputs.segment import get_nlp
 
     texts = _turn_texts(directory)
     nlp = get_nlp()
@@ -60,7 +60,7 @@ def child_bare(directory: Path) -> dict:
 
 def child_end_to_end(directory: Path, codebook: Path, autocode: bool) -> dict:
     from mpsp_qual import Project
-    from mpsp_qual.segment import get_nlp
+    from mpsp_qual.inputs.segment import get_nlp
 
     get_nlp()
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,7 +72,7 @@ def child_end_to_end(directory: Path, codebook: Path, autocode: bool) -> dict:
         imported = time.perf_counter()
         codings = 0
         if autocode:
-            from mpsp_qual.autocode import autocode as run_autocode
+            from mpsp_qual.coding.autocode import autocode as run_autocode
 
             counts = run_autocode(project)
             codings = counts.attrs["codings"]

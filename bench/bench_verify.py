@@ -3,7 +3,7 @@
 Builds (or reuses, with ``--project DIR``) a project from ``bench/corpus.py``'s
 generated transcripts, writes a draft of about 25,000 words with about 100 quoted
 passages (verbatim excerpts of participants' turns, lightly edited ones, and invented
-ones), then times :func:`mpsp_qual.verify.verify_draft` and prints the figures and
+ones), then times :func:`mpsp_qual.consent.verify.verify_draft` and prints the figures and
 how each kind of passage was judged.
 
     python bench/bench_verify.py                      # 1,000,000 words
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from corpus import generate_corpus  # noqa: E402
 
 from mpsp_qual import Project  # noqa: E402
-from mpsp_qual.verify import SourceIndex, verify_draft  # noqa: E402
+from mpsp_qual.consent.verify import SourceIndex, verify_draft  # noqa: E402
 
 CODEBOOK = ROOT / "codebooks" / "partnerships.yaml"
 

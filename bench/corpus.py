@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mpsp_qual.codebook import load_codebook  # noqa: E402
-from mpsp_qual.segment import _lemma_table  # noqa: E402
+from mpsp_qual.inputs.codebook import load_codebook  # noqa: E402
+from mpsp_qual.inputs.segment import _lemma_table  # noqa: E402
 
 CODEBOOK = ROOT / "codebooks" / "partnerships.yaml"
 

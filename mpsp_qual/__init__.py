@@ -3,12 +3,12 @@
 The public API: open or create a :class:`Project`, load codebooks, read transcripts.
 """
 
-from .codebook import load_codebook, save_codebook
-from .errors import MpspQualError
-from .ingest import read_transcript
-from .model import Code, Codebook, Coding, Document, Participant, Segment, Turn
-from .project import Project
-from .register import read_register
+from mpsp_qual.app.project import Project
+from mpsp_qual.core.errors import MpspQualError
+from mpsp_qual.core.model import Code, Codebook, Coding, Document, Participant, Segment, Turn
+from mpsp_qual.inputs.codebook import load_codebook, save_codebook
+from mpsp_qual.inputs.register import read_register
+from mpsp_qual.inputs.transcripts import read_transcript
 
 __version__ = "0.1.0"
 

@@ -1,5 +1,5 @@
 """``python -m mpsp_qual`` runs the command line."""
 
-from .cli import main
+from mpsp_qual.cli import main
 
 main()

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from mpsp_qual import Project
-from mpsp_qual.codebook import load_codebook_text
+from mpsp_qual.inputs.codebook import load_codebook_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -77,7 +77,7 @@ def runner() -> CliRunner:
 
 @pytest.fixture(scope="session")
 def nlp():
-    from mpsp_qual.segment import get_nlp
+    from mpsp_qual.inputs.segment import get_nlp
 
     return get_nlp()
 

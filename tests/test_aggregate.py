@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 from conftest import build_analysis_project
 
-from mpsp_qual.aggregate import (
+from mpsp_qual.analysis.aggregate import (
     PREVALENCE_COLUMNS,
     case_code,
     cooccurrence,
@@ -34,7 +34,7 @@ from mpsp_qual.aggregate import (
     resolve_coder,
     trim_excerpt,
 )
-from mpsp_qual.errors import AnalysisError, UnknownCode
+from mpsp_qual.core.errors import AnalysisError, UnknownCode
 
 DATA = Path(__file__).resolve().parent / "data" / "analysis"
 

@@ -1,4 +1,4 @@
-"""Tests for mpsp_qual.agreement: agreement per code, disagreements and reconciliation.
+"""Tests for mpsp_qual.analysis.agreement: agreement per code, disagreements and reconciliation.
 
 Expected figures are worked out by hand in the comments from the marks the tests set.
 """
@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from mpsp_qual import Project
-from mpsp_qual.agreement import (
+from mpsp_qual.analysis.agreement import (
     REPORT_COLUMNS,
     agreement_report,
     demo_step,
@@ -23,8 +23,8 @@ from mpsp_qual.agreement import (
     reconcile,
     write_disagreements,
 )
-from mpsp_qual.errors import ReliabilityError, SheetError
-from mpsp_qual.sheets import CODING_SHEET, export_sheet, import_sheet
+from mpsp_qual.core.errors import ReliabilityError, SheetError
+from mpsp_qual.formats.sheets import CODING_SHEET, export_sheet, import_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "transcripts_sample"

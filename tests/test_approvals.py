@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from test_quotes import code_small
 
 from mpsp_qual import Project
-from mpsp_qual.approvals import (
+from mpsp_qual.consent.approvals import (
     approvals,
     approve_quotes,
     record_decision,
@@ -17,9 +17,9 @@ from mpsp_qual.approvals import (
     require_approval,
     set_require_approval,
 )
-from mpsp_qual.errors import QuoteError, SheetError
-from mpsp_qual.export.quotebank import fill_decisions, write_requests
-from mpsp_qual.quotes import candidates, parse_quote_id, quote_bank, quote_id, source_hash
+from mpsp_qual.consent.quotes import candidates, parse_quote_id, quote_bank, quote_id, source_hash
+from mpsp_qual.core.errors import QuoteError, SheetError
+from mpsp_qual.formats.quotebank import fill_decisions, write_requests
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests for mpsp_qual.autocode: lemma phrase matching, fuzzy spelling, exclusions, evidence.
+"""Tests for mpsp_qual.coding.autocode: lemma phrase matching, fuzzy spelling, exclusions, evidence.
 
 Fuzzy scores are worked out by hand: rapidfuzz's ``fuzz.ratio`` is the normalised Indel
 similarity 100 * (1 - (insertions + deletions) / (len(a) + len(b))).
@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 
 from mpsp_qual import Project
-from mpsp_qual.autocode import (
+from mpsp_qual.coding.autocode import (
     autocode,
     code_counts,
     coded_segment_table,
     evidence_strength,
     format_evidence,
 )
-from mpsp_qual.errors import ProjectError, UnknownCode
-from mpsp_qual.model import AUTO_CODER
+from mpsp_qual.core.errors import ProjectError, UnknownCode
+from mpsp_qual.core.model import AUTO_CODER
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "transcripts_sample"

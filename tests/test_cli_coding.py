@@ -10,7 +10,7 @@ import click
 
 from mpsp_qual import Project
 from mpsp_qual.cli import cli
-from mpsp_qual.model import AUTO_CODER
+from mpsp_qual.core.model import AUTO_CODER
 
 
 def run(runner, project: Project, *args: str, **kwargs):

@@ -21,7 +21,7 @@ import pytest
 
 from mpsp_qual import Project
 from mpsp_qual.cli import cli
-from mpsp_qual.store import PROJECT_FILE
+from mpsp_qual.store.db import PROJECT_FILE
 
 NO_LABELS = (
     '{name} has no speaker labels; expected lines like "Name: text" '

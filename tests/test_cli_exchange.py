@@ -10,7 +10,7 @@ from lxml import etree
 
 from mpsp_qual import Project
 from mpsp_qual.cli import cli
-from mpsp_qual.codebook import load_codebook, load_codebook_text
+from mpsp_qual.inputs.codebook import load_codebook, load_codebook_text
 
 DATA = Path(__file__).parent / "data" / "refi"
 C = "urn:QDA-XML:codebook:1.0"

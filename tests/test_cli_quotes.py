@@ -10,9 +10,9 @@ from test_quotes import SAMPLE, code_small, distinctive_phrases, output_text
 from test_withdraw import raw_bytes
 
 from mpsp_qual import Project
-from mpsp_qual.approvals import approvals, require_approval
 from mpsp_qual.cli import cli
-from mpsp_qual.export.quotebank import fill_decisions
+from mpsp_qual.consent.approvals import approvals, require_approval
+from mpsp_qual.formats.quotebank import fill_decisions
 
 ALICE_1 = "We were stretched, honestly. Our capacity was the problem from day one."
 BEN = "The marmalade protocol never worked for us, and the lead provider kept changing."

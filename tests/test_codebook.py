@@ -1,4 +1,4 @@
-"""Tests for mpsp_qual.codebook: the shipped codebook, round trips and every validation rule."""
+"""Tests for mpsp_qual.inputs.codebook: the shipped codebook, round trips and every validation rule."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from mpsp_qual import codebook_sheets as codebook_module
-from mpsp_qual.codebook import (
+from mpsp_qual.core.errors import CodebookError
+from mpsp_qual.core.model import Code, Codebook
+from mpsp_qual.inputs import codebook_sheets as codebook_module
+from mpsp_qual.inputs.codebook import (
     FRAME_COLUMNS,
     codebook_frame,
     codebook_to_yaml,
@@ -17,8 +19,6 @@ from mpsp_qual.codebook import (
     load_codebook_text,
     save_codebook,
 )
-from mpsp_qual.errors import CodebookError
-from mpsp_qual.model import Code, Codebook
 
 SHIPPED = Path(__file__).resolve().parents[1] / "codebooks" / "partnerships.yaml"
 

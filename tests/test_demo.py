@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from mpsp_qual.demo import run_demo
+from mpsp_qual.app.demo import run_demo
 
 OUTPUTS = ["summary.xlsx", "quotes.md", "quotes.docx", "project.qdpx", "codebook.qdc"]
 

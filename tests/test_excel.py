@@ -22,10 +22,10 @@ import pandas as pd
 import pytest
 
 from mpsp_qual import Project
-from mpsp_qual.errors import AnalysisError, ReliabilityError, SurveyError
-from mpsp_qual.export import excel
-from mpsp_qual.export.excel import OptionalTables, optional_tables, write_frames, write_summary
-from mpsp_qual.export.tables import write_table
+from mpsp_qual.core.errors import AnalysisError, ReliabilityError, SurveyError
+from mpsp_qual.formats import excel
+from mpsp_qual.formats.excel import OptionalTables, optional_tables, write_frames, write_summary
+from mpsp_qual.formats.tables import write_table
 
 DATA = Path(__file__).resolve().parent / "data" / "analysis"
 CHART_NS = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
@@ -371,14 +371,14 @@ def test_optional_tables_use_the_reliability_and_quote_modules(analysis, monkeyp
         "bob", [("one.txt#1.0", "lead-provider", None)], segments=["one.txt#1.0"]
     )
     calls = []
-    agreement = types.ModuleType("mpsp_qual.agreement")
+    agreement = types.ModuleType("mpsp_qual.analysis.agreement")
     agreement.agreement_report = lambda project, coders, **kw: (
         calls.append(coders) or pd.DataFrame({"alpha": [0.9]})
     )
-    quotes = types.ModuleType("mpsp_qual.quotes")
+    quotes = types.ModuleType("mpsp_qual.consent.quotes")
     quotes.quote_bank = lambda project, *, status, **kw: pd.DataFrame({"status": [status], **kw})
-    monkeypatch.setitem(sys.modules, "mpsp_qual.agreement", agreement)
-    monkeypatch.setitem(sys.modules, "mpsp_qual.quotes", quotes)
+    monkeypatch.setitem(sys.modules, "mpsp_qual.analysis.agreement", agreement)
+    monkeypatch.setitem(sys.modules, "mpsp_qual.consent.quotes", quotes)
 
     extras = optional_tables(analysis, coder="bob")
 
@@ -392,12 +392,12 @@ def test_summary_computes_the_optional_sheets_after_checking_inputs(
     analysis, tmp_path, monkeypatch
 ):
     calls = []
-    agreement = types.ModuleType("mpsp_qual.agreement")
+    agreement = types.ModuleType("mpsp_qual.analysis.agreement")
     agreement.agreement_report = lambda project, coders, **kw: (
         calls.append(coders) or pd.DataFrame({"alpha": [0.5]})
     )
-    monkeypatch.setitem(sys.modules, "mpsp_qual.agreement", agreement)
-    monkeypatch.setitem(sys.modules, "mpsp_qual.quotes", None)
+    monkeypatch.setitem(sys.modules, "mpsp_qual.analysis.agreement", agreement)
+    monkeypatch.setitem(sys.modules, "mpsp_qual.consent.quotes", None)
 
     with pytest.raises(AnalysisError, match="no column 'region'"):
         write_summary(analysis, tmp_path / "s.xlsx", by=["region"], optional=True)
@@ -411,8 +411,8 @@ def test_summary_computes_the_optional_sheets_after_checking_inputs(
 
 def test_optional_tables_without_the_modules(analysis, monkeypatch):
     analysis.record_codings("bob", [], segments=["one.txt#1.0"])
-    monkeypatch.setitem(sys.modules, "mpsp_qual.agreement", None)
-    monkeypatch.setitem(sys.modules, "mpsp_qual.quotes", None)
+    monkeypatch.setitem(sys.modules, "mpsp_qual.analysis.agreement", None)
+    monkeypatch.setitem(sys.modules, "mpsp_qual.consent.quotes", None)
 
     extras = optional_tables(analysis)
 
@@ -424,10 +424,10 @@ def test_optional_tables_without_the_modules(analysis, monkeypatch):
 
 def test_optional_tables_compare_one_human_coder_with_auto(analysis, monkeypatch):
     calls = []
-    agreement = types.ModuleType("mpsp_qual.agreement")
+    agreement = types.ModuleType("mpsp_qual.analysis.agreement")
     agreement.agreement_report = lambda project, coders, **kw: calls.append(coders)
-    monkeypatch.setitem(sys.modules, "mpsp_qual.agreement", agreement)
-    monkeypatch.setitem(sys.modules, "mpsp_qual.quotes", None)
+    monkeypatch.setitem(sys.modules, "mpsp_qual.analysis.agreement", agreement)
+    monkeypatch.setitem(sys.modules, "mpsp_qual.consent.quotes", None)
 
     optional_tables(analysis)
 
@@ -435,14 +435,14 @@ def test_optional_tables_compare_one_human_coder_with_auto(analysis, monkeypatch
 
 
 def test_optional_tables_say_why_reliability_is_undefined(analysis, monkeypatch):
-    agreement = types.ModuleType("mpsp_qual.agreement")
+    agreement = types.ModuleType("mpsp_qual.analysis.agreement")
 
     def undefined(project, coders, **kw):
         raise ReliabilityError("alice and auto coded no segment in common")
 
     agreement.agreement_report = undefined
-    monkeypatch.setitem(sys.modules, "mpsp_qual.agreement", agreement)
-    monkeypatch.setitem(sys.modules, "mpsp_qual.quotes", None)
+    monkeypatch.setitem(sys.modules, "mpsp_qual.analysis.agreement", agreement)
+    monkeypatch.setitem(sys.modules, "mpsp_qual.consent.quotes", None)
 
     extras = optional_tables(analysis)
 
@@ -453,8 +453,8 @@ def test_optional_tables_say_why_reliability_is_undefined(analysis, monkeypatch)
 
 
 def test_optional_tables_need_two_coders(project, monkeypatch):
-    monkeypatch.setitem(sys.modules, "mpsp_qual.agreement", None)
-    monkeypatch.setitem(sys.modules, "mpsp_qual.quotes", None)
+    monkeypatch.setitem(sys.modules, "mpsp_qual.analysis.agreement", None)
+    monkeypatch.setitem(sys.modules, "mpsp_qual.consent.quotes", None)
 
     assert optional_tables(project) == OptionalTables()
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from mpsp_qual.errors import TranscriptError
-from mpsp_qual.ingest import SUPPORTED_EXTENSIONS, read_transcript
+from mpsp_qual.core.errors import TranscriptError
+from mpsp_qual.inputs.transcripts import SUPPORTED_EXTENSIONS, read_transcript
 
 TXT = """\
 Interview 3 – Brackenridge Housing

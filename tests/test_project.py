@@ -9,9 +9,9 @@ import docx
 import pytest
 
 from mpsp_qual import Project
-from mpsp_qual.errors import ImportConflict, RegisterError, TranscriptError
-from mpsp_qual.project import SEGMENT_COLUMNS, TURN_COLUMNS, expand_paths
-from mpsp_qual.store import PROJECT_FILE
+from mpsp_qual.app.project import SEGMENT_COLUMNS, TURN_COLUMNS, expand_paths
+from mpsp_qual.core.errors import ImportConflict, RegisterError, TranscriptError
+from mpsp_qual.store.db import PROJECT_FILE
 
 TXT = """\
 Interview 1 – Fenmoor

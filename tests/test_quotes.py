@@ -11,15 +11,15 @@ import pytest
 from openpyxl import load_workbook
 
 from mpsp_qual import Project
-from mpsp_qual.approvals import record_decision, request_quotes, set_require_approval
-from mpsp_qual.errors import QuoteError, UnknownCode
-from mpsp_qual.export.quotebank import write_quote_bank, write_requests
-from mpsp_qual.quotes import (
+from mpsp_qual.consent.approvals import record_decision, request_quotes, set_require_approval
+from mpsp_qual.consent.quotes import (
     attribution_for,
     candidates,
     quote_bank,
     summary_quotes,
 )
+from mpsp_qual.core.errors import QuoteError, UnknownCode
+from mpsp_qual.formats.quotebank import write_quote_bank, write_requests
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "transcripts_sample"
@@ -178,7 +178,7 @@ def test_attribution_label_and_named(coded):
 
 
 def test_attribution_never_names_without_consent():
-    from mpsp_qual.model import Participant
+    from mpsp_qual.core.model import Participant
 
     p = Participant("P9", name="Dee Vine", consent_quotes=True, consent_named=False)
     assert attribution_for(p, "named") == "Interviewee"
@@ -268,7 +268,7 @@ def test_writers_gate_rows_handed_to_them(coded, tmp_path):
 
 
 def test_withdrawn_participant_leaves_every_output(coded, tmp_path):
-    from mpsp_qual.withdraw import withdraw
+    from mpsp_qual.consent.withdraw import withdraw
 
     _approve_everything(coded)
     assert quote_bank(coded)["text"].str.contains("diversify").any()
@@ -438,8 +438,8 @@ def test_sample_declined_and_withdrawn_never_leak(
 
 
 def test_demo_step_approves_and_verifies_the_shipped_draft(sample_copy, tmp_path):
-    from mpsp_qual.quotes import demo_step
-    from mpsp_qual.verify import verify_draft
+    from mpsp_qual.consent.quotes import demo_step
+    from mpsp_qual.consent.verify import verify_draft
 
     draft = SAMPLE / "draft_report.md"
     if not draft.is_file():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mpsp_qual.errors import InputError
-from mpsp_qual.redact import Redactor, RedactTerm, read_redact_file
+from mpsp_qual.consent.redact import Redactor, RedactTerm, read_redact_file
+from mpsp_qual.core.errors import InputError
 
 TERMS = [
     RedactTerm("Ben Hart", "name"),

@@ -1,4 +1,4 @@
-"""Tests for mpsp_qual.refi: REFI-QDA codebook and project exchange, and safe XML reading.
+"""Tests for mpsp_qual.formats.refi: REFI-QDA codebook and project exchange, and safe XML reading.
 
 Counts and offsets are checked against the files themselves (parsed here with plain
 lxml, not with the importer), against figures published with the samples
@@ -17,10 +17,9 @@ import pytest
 from lxml import etree
 
 from mpsp_qual import Project
-from mpsp_qual.codebook import load_codebook, load_codebook_text
-from mpsp_qual.errors import CodebookError, ExchangeError, ProjectError
-from mpsp_qual.model import AUTO_CODER
-from mpsp_qual.refi import (
+from mpsp_qual.core.errors import CodebookError, ExchangeError, ProjectError
+from mpsp_qual.core.model import AUTO_CODER
+from mpsp_qual.formats.refi import (
     WITHDRAWN_MARK,
     codebook_to_qdc,
     demo_step,
@@ -32,7 +31,8 @@ from mpsp_qual.refi import (
     safexml,
     schema_errors,
 )
-from mpsp_qual.segment import TokenData
+from mpsp_qual.inputs.codebook import load_codebook, load_codebook_text
+from mpsp_qual.inputs.segment import TokenData
 
 DATA = Path(__file__).parent / "data" / "refi"
 P = "urn:QDA-XML:project:1.0"

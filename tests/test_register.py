@@ -7,8 +7,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from mpsp_qual.errors import RegisterError
-from mpsp_qual.register import read_register
+from mpsp_qual.core.errors import RegisterError
+from mpsp_qual.inputs.register import read_register
 
 HEADER = "participant_id,transcript,speaker,name,consent_quotes,consent_named,attribution,withdrawn,sector\n"
 

@@ -1,4 +1,4 @@
-"""Tests for mpsp_qual.reliability against published worked examples."""
+"""Tests for mpsp_qual.analysis.reliability against published worked examples."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mpsp_qual.errors import ReliabilityError
-from mpsp_qual.reliability import (
+from mpsp_qual.analysis.reliability import (
     cohen_kappa,
     fleiss_kappa,
     fleiss_kappa_from_counts,
@@ -19,6 +18,7 @@ from mpsp_qual.reliability import (
     percent_agreement,
     verdict,
 )
+from mpsp_qual.core.errors import ReliabilityError
 
 NA = np.nan
 
@@ -198,8 +198,8 @@ def test_ci_wider_at_higher_confidence() -> None:
 def test_bootstrap_resample_matches_package(level: str) -> None:
     # The fast coincidence arithmetic must give, for each resample of units, what
     # the krippendorff package gives for the same units.
-    from mpsp_qual._bootstrap import Coincidences as _Coincidences
-    from mpsp_qual.reliability import _alpha_data, _value_counts
+    from mpsp_qual.analysis._bootstrap import Coincidences as _Coincidences
+    from mpsp_qual.analysis.reliability import _alpha_data, _value_counts
 
     codes, domain = _alpha_data(KRIPPENDORFF_2011, level)
     counts = _value_counts(codes, domain.size)
@@ -231,7 +231,7 @@ def test_krippendorff_2011_alpha_without_package(
 ) -> None:
     # Many distinct values make the package's arrays too big, and alpha is then
     # computed by our own arithmetic; it too must reproduce Krippendorff (2011).
-    monkeypatch.setattr("mpsp_qual.reliability._PACKAGE_MAX_CELLS", 0)
+    monkeypatch.setattr("mpsp_qual.analysis.reliability._PACKAGE_MAX_CELLS", 0)
     assert round(krippendorff_alpha(KRIPPENDORFF_2011, level=level), 3) == published
 
 
@@ -457,7 +457,7 @@ def test_many_distinct_values_use_little_memory() -> None:
 def test_bootstrap_by_pattern_counts_matches_resampling_units(monkeypatch):
     """Drawing multinomial counts of rating patterns is the same bootstrap as drawing
     units; the two intervals agree within Monte Carlo error on presence/absence data."""
-    from mpsp_qual import _bootstrap
+    from mpsp_qual.analysis import _bootstrap
 
     rng = np.random.default_rng(3)
     a = rng.random(400) < 0.3

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mpsp_qual.model import Document, Turn
-from mpsp_qual.segment import (
+from mpsp_qual.core.model import Document, Turn
+from mpsp_qual.inputs.segment import (
     MAX_WORDS,
     UNITS,
     TokenData,

@@ -1,4 +1,4 @@
-"""Tests for mpsp_qual.sheets: exporting coding sheets and importing them filled in."""
+"""Tests for mpsp_qual.formats.sheets: exporting coding sheets and importing them filled in."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 
 from mpsp_qual import Project
-from mpsp_qual.errors import InputError, ProjectError, SheetError
-from mpsp_qual.sheets import CODING_SHEET, export_sheet, import_sheet, text_hash
+from mpsp_qual.core.errors import InputError, ProjectError, SheetError
+from mpsp_qual.formats.sheets import CODING_SHEET, export_sheet, import_sheet, text_hash
 
 # The small project's participant segments, in sheet order (rows 2-6).
 SEGMENTS = ["alpha.txt#1.0", "alpha.txt#3.0", "beta.txt#1.0", "beta.txt#2.0", "beta.txt#4.0"]

@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from mpsp_qual.errors import ProjectError
-from mpsp_qual.store import MIGRATIONS, PROJECT_FILE, Store
+from mpsp_qual.core.errors import ProjectError
+from mpsp_qual.store.db import MIGRATIONS, PROJECT_FILE, Store
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests for mpsp_qual.survey: reading survey files and agreement percentages.
+"""Tests for mpsp_qual.analysis.survey: reading survey files and agreement percentages.
 
 Every expected figure is worked out by hand in the test, never by calling the
 code under test a second time.
@@ -13,14 +13,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from mpsp_qual.errors import SurveyError
-from mpsp_qual.survey import (
+from mpsp_qual.analysis.survey import (
     AGREEMENT_COLUMNS,
     read_survey,
     statement_columns,
     survey_agreement,
     wilson_interval,
 )
+from mpsp_qual.core.errors import SurveyError
 
 STATEMENT = "Partnering improved outcomes"
 

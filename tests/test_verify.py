@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from mpsp_qual import Project
-from mpsp_qual.approvals import record_decision, set_require_approval
-from mpsp_qual.drafts import Passage, extract_passages, passages_from_markdown
-from mpsp_qual.errors import InputError
-from mpsp_qual.quotes import quote_id
-from mpsp_qual.verify import verify_draft, verify_summary
+from mpsp_qual.consent.approvals import record_decision, set_require_approval
+from mpsp_qual.consent.quotes import quote_id
+from mpsp_qual.consent.verify import verify_draft, verify_summary
+from mpsp_qual.core.errors import InputError
+from mpsp_qual.inputs.drafts import Passage, extract_passages, passages_from_markdown
 
 ALICE_1 = "We were stretched, honestly. Our capacity was the problem from day one."
 ALICE_2 = "They had a different agenda. Misaligned from the start, I would say."
@@ -146,7 +146,7 @@ def test_verify_verbatim_edited_invented_and_declined(project, tmp_path):
 
 
 def test_verify_withdrawn_interviewer_and_pending(project, tmp_path):
-    from mpsp_qual.withdraw import withdraw
+    from mpsp_qual.consent.withdraw import withdraw
 
     withdraw(project, "P03")
     path = draft(
@@ -259,8 +259,8 @@ def test_draft_without_quotes(project, tmp_path):
 
 
 def test_draft_passages_count_words_as_the_quote_bank_does():
-    from mpsp_qual.drafts import passage_words
-    from mpsp_qual.quotes import count_words
+    from mpsp_qual.consent.quotes import count_words
+    from mpsp_qual.inputs.drafts import passage_words
 
     text = "We don't know, it's the council's call."
     assert passage_words(text) == count_words(text) == 7
@@ -363,7 +363,7 @@ def test_an_edited_quote_may_not_add_another_speakers_words(project, tmp_path):
 
 
 def test_short_passages_of_a_declined_participant_fail(project, tmp_path):
-    from mpsp_qual.withdraw import withdraw
+    from mpsp_qual.consent.withdraw import withdraw
 
     withdraw(project, "P03")
     path = draft(
@@ -406,7 +406,7 @@ def test_an_approved_edit_of_changed_text_is_no_source(project, tmp_path):
 
 
 def test_an_approved_edit_speaks_only_for_its_participant(project, tmp_path):
-    from mpsp_qual.withdraw import withdraw
+    from mpsp_qual.consent.withdraw import withdraw
 
     edit = "We wanted to diversify into new markets, and we did, slowly."
     approve(project, "beta.txt#2.0", "approved with edits", edit)

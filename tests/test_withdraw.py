@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from mpsp_qual import Project
-from mpsp_qual.approvals import approvals, record_decision, set_require_approval
-from mpsp_qual.errors import UnknownParticipant
-from mpsp_qual.quotes import quote_bank
-from mpsp_qual.withdraw import FILLER, withdraw
+from mpsp_qual.consent.approvals import approvals, record_decision, set_require_approval
+from mpsp_qual.consent.quotes import quote_bank
+from mpsp_qual.consent.withdraw import FILLER, withdraw
+from mpsp_qual.core.errors import UnknownParticipant
 
 BEN = "The marmalade protocol never worked for us, and the lead provider kept changing."
 PHRASE = b"marmalade protocol"
@@ -126,7 +126,7 @@ def test_a_purged_participant_does_not_come_back_with_a_replaced_transcript(proj
 def test_a_purge_that_cannot_compact_says_so(project):
     import sqlite3
 
-    from mpsp_qual.errors import ProjectError
+    from mpsp_qual.core.errors import ProjectError
 
     reader = sqlite3.connect(project.store.path)
     reader.execute("BEGIN")

@@ -5,8 +5,8 @@ Each submodule adds its commands to the one group in :mod:`.base`.
 
 from __future__ import annotations
 
-from . import analysis, coding, core, exchange, listing, quotes, sheets  # noqa: F401  (register commands)
-from .base import cli
+from mpsp_qual.cli import analysis, coding, core, exchange, listing, quotes, sheets  # noqa: F401  (register commands)
+from mpsp_qual.cli.base import cli
 
 
 def main() -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from .. import aggregate
-from ..project import Project
-from .base import cli, coder_option, emit, output_options, pass_project, warn
+from mpsp_qual.analysis import aggregate
+from mpsp_qual.app.project import Project
+from mpsp_qual.cli.base import cli, coder_option, emit, output_options, pass_project, warn
 
 MATRIX_KINDS = ("case-code", "cooccurrence", "cooccurrence-participants")
 
@@ -177,7 +177,7 @@ def survey(
       mpsp-qual survey survey.csv
       mpsp-qual survey survey.csv --by sector --agree 5 --format csv
     """
-    from ..survey import read_survey, survey_agreement
+    from mpsp_qual.analysis.survey import read_survey, survey_agreement
 
     responses = read_survey(file)
     frame = survey_agreement(
@@ -229,7 +229,7 @@ def report(
     Example:
       mpsp-qual report -o summary.xlsx --survey survey.csv --by sector --by role
     """
-    from ..export.excel import write_summary
+    from mpsp_qual.formats.excel import write_summary
 
     summary = write_summary(
         project,

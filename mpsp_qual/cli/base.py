@@ -1,7 +1,7 @@
 """The command group, the shared options and the one place errors are translated.
 
 Commands are thin: parse, call one library function, format the result. Library
-errors (:class:`~mpsp_qual.errors.MpspQualError`) become ``Error: ...`` on stderr
+errors (:class:`~mpsp_qual.core.errors.MpspQualError`) become ``Error: ...`` on stderr
 with exit status 1 here, once; usage errors stay click's (exit status 2).
 """
 
@@ -15,9 +15,9 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ..errors import MpspQualError
-from ..export.tables import FORMATS, render, write_table
-from ..project import Project
+from mpsp_qual.app.project import Project
+from mpsp_qual.core.errors import MpspQualError
+from mpsp_qual.formats.tables import FORMATS, render, write_table
 
 
 class State:

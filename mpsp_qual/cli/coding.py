@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from ..autocode import autocode as run_autocode
-from ..autocode import code_counts, format_evidence
-from ..codebook import codebook_frame, load_codebook
-from ..project import Project
-from .base import cli, emit, output_options, pass_project, progress_bar
+from mpsp_qual.app.project import Project
+from mpsp_qual.cli.base import cli, emit, output_options, pass_project, progress_bar
+from mpsp_qual.coding.autocode import autocode as run_autocode
+from mpsp_qual.coding.autocode import code_counts, format_evidence
+from mpsp_qual.inputs.codebook import codebook_frame, load_codebook
 
 #: Columns of ``codebook show`` in the terminal (csv/json/-o get every column).
 CODEBOOK_TABLE_COLUMNS = ["id", "level", "name", "codable", "fuzzy", "keywords", "exclude_keywords"]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..project import Project, expand_paths
-from ..segment import UNITS
-from .base import State, cli, emit, output_options, pass_project, progress_bar, warn
+from mpsp_qual.app.project import Project, expand_paths
+from mpsp_qual.cli.base import State, cli, emit, output_options, pass_project, progress_bar, warn
+from mpsp_qual.inputs.segment import UNITS
 
 
 def expand_globs(patterns: tuple[str, ...]) -> list[Path]:
@@ -156,8 +156,8 @@ def demo(outdir: Path) -> None:
     Example:
       mpsp-qual demo demo-output
     """
-    from ..demo import run_demo
-    from ..export.tables import to_terminal
+    from mpsp_qual.app.demo import run_demo
+    from mpsp_qual.formats.tables import to_terminal
 
     def show(title, frame):
         click.echo(f"\n{title}\n{to_terminal(frame)}")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..codebook import codebook_to_yaml
-from ..project import Project
-from .base import State, cli, pass_project, warn
+from mpsp_qual.app.project import Project
+from mpsp_qual.cli.base import State, cli, pass_project, warn
+from mpsp_qual.inputs.codebook import codebook_to_yaml
 
 
 def _suffix(expected: str):
@@ -52,7 +52,7 @@ def export_qdc(project: Project, output: Path) -> None:
     Example:
       mpsp-qual export qdc -o codebook.qdc
     """
-    from ..refi import export_qdc as write
+    from mpsp_qual.formats.refi import export_qdc as write
 
     codes = write(project, output=output)
     click.echo(f"Wrote {output} ({codes} codes).")
@@ -72,7 +72,7 @@ def export_qdpx(project: Project, output: Path) -> None:
     Example:
       mpsp-qual export qdpx -o study.qdpx
     """
-    from ..refi import export_qdpx as write
+    from mpsp_qual.formats.refi import export_qdpx as write
 
     report = write(project, output=output)
     for message in report.warnings:
@@ -105,7 +105,7 @@ def import_codebook(state: State, file: Path, output: Path | None, set_: bool, f
       mpsp-qual import-codebook from-nvivo.qdc -o codebooks/nvivo.yaml
       mpsp-qual -p study import-codebook from-nvivo.qdc --set
     """
-    from ..refi import import_codebook as read
+    from mpsp_qual.formats.refi import import_codebook as read
 
     result = read(file, output=output, project=state.project if set_ else None, force=force)
     for message in result.warnings:
@@ -133,7 +133,7 @@ def import_qdpx(state: State, file: Path, directory: Path | None) -> None:
     Example:
       mpsp-qual import-qdpx from-atlas.qdpx study-from-atlas
     """
-    from ..refi import import_qdpx as read
+    from mpsp_qual.formats.refi import import_qdpx as read
 
     target = directory or state.directory
     report = read(file, target)

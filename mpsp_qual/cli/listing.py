@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ..autocode import coded_segment_table, format_evidence
-from ..project import Project
-from .base import cli, emit, output_options, pass_project
+from mpsp_qual.app.project import Project
+from mpsp_qual.cli.base import cli, emit, output_options, pass_project
+from mpsp_qual.coding.autocode import coded_segment_table, format_evidence
 
 
 @cli.command()

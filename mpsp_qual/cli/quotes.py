@@ -6,10 +6,15 @@ from pathlib import Path
 
 import click
 
-from ..approvals import approve_quotes, request_quotes, require_approval, set_require_approval
-from ..project import Project
-from ..quotes import ATTRIBUTIONS, STATUSES, quote_bank
-from .base import cli, coder_option, emit, output_options, pass_project, warn
+from mpsp_qual.app.project import Project
+from mpsp_qual.cli.base import cli, coder_option, emit, output_options, pass_project, warn
+from mpsp_qual.consent.approvals import (
+    approve_quotes,
+    request_quotes,
+    require_approval,
+    set_require_approval,
+)
+from mpsp_qual.consent.quotes import ATTRIBUTIONS, STATUSES, quote_bank
 
 SHOWN = [
     "quote_id",
@@ -109,7 +114,7 @@ def quotes(ctx, code, coder, redact, min_words, max_words, status, attribution, 
         max_words=max_words,
     )
     if output is not None and output.suffix.lower() != ".json":
-        from ..export.quotebank import write_quote_bank
+        from mpsp_qual.formats.quotebank import write_quote_bank
 
         n = write_quote_bank(project, output, **options)
         click.echo(f"Wrote {output} ({n} quotes).", err=True)
@@ -148,7 +153,7 @@ def request(project: Project, code, coder, redact, min_words, max_words, output,
       mpsp-qual quotes request -o requests.xlsx
       mpsp-qual quotes request --draft report.docx -o requests.xlsx
     """
-    from ..export.quotebank import write_requests
+    from mpsp_qual.formats.quotebank import write_requests
 
     frame = request_quotes(
         project,
@@ -219,7 +224,7 @@ def verify(project: Project, draft: Path, fmt: str, output: Path | None) -> None
     Example:
       mpsp-qual verify report.docx
     """
-    from ..verify import verify_draft, verify_summary
+    from mpsp_qual.consent.verify import verify_draft, verify_summary
 
     result = verify_draft(project, draft)
     shown = (
@@ -264,7 +269,7 @@ def withdraw_cmd(project: Project, participant_id: str, purge: bool) -> None:
     Example:
       mpsp-qual participant withdraw P06 --purge
     """
-    from ..withdraw import withdraw
+    from mpsp_qual.consent.withdraw import withdraw
 
     report = withdraw(project, participant_id, purge=purge)
     if report.already_withdrawn:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from .. import agreement as agreement_lib
-from .. import sheets as sheets_lib
-from ..project import Project
-from .base import cli, emit, output_options, pass_project, warn
+from mpsp_qual.analysis import agreement as agreement_lib
+from mpsp_qual.app.project import Project
+from mpsp_qual.cli.base import cli, emit, output_options, pass_project, warn
+from mpsp_qual.formats import sheets as sheets_lib
 
 
 def _n(count: int, noun: str) -> str:

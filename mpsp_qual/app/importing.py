@@ -1,0 +1,236 @@
+"""Transcript import: reading files, segmenting them and writing them in one go.
+
+:class:`ImportMixin` gives :class:`~mpsp_qual.app.project.Project` its
+``import_transcripts``: every file is read and checked before anything is written,
+unchanged files are skipped by their SHA-256, changed ones need ``replace``, and the
+segments of each document are written with its turns. :func:`expand_paths` turns the
+files and folders given into the files to import; :class:`ImportReport` says what an
+import did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mpsp_qual.consent.withdraw import blank_speakers, purged_speakers
+from mpsp_qual.core.errors import ImportConflict, TranscriptError
+from mpsp_qual.core.model import Document, PathLike
+from mpsp_qual.inputs.register import read_register
+from mpsp_qual.inputs.segment import UNITS, segment_documents
+from mpsp_qual.inputs.transcripts import SUPPORTED_EXTENSIONS, read_transcript
+from mpsp_qual.store.db import now
+
+Progress = Callable[[int, str], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did: file names imported, left unchanged and replaced, and warnings."""
+
+    imported: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    segments: int = 0
+
+
+def expand_paths(paths: Iterable[PathLike]) -> list[Path]:
+    """Files to import: each file as given, and the supported files inside each folder."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            # A README beside the transcripts is documentation, not an interview.
+            out.extend(
+                sorted(
+                    f
+                    for f in p.iterdir()
+                    if f.is_file()
+                    and f.suffix.lower() in SUPPORTED_EXTENSIONS
+                    and not f.name.lower().startswith("readme")
+                    and not f.name.startswith((".", "~$"))
+                )
+            )
+        else:
+            out.append(p)
+    return out
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class ImportMixin:
+    """Import methods of a Project (which provides ``store`` and the participants methods)."""
+
+    def import_transcripts(
+        self,
+        paths: Iterable[PathLike],
+        *,
+        register: PathLike | None = None,
+        unit: str | None = None,
+        replace: bool = False,
+        speaker: str | None = None,
+        progress: Progress | None = None,
+    ) -> ImportReport:
+        """Import transcripts (and optionally the register), segmenting each.
+
+        All or nothing: every file is read and checked before anything is written, and
+        the writes are one transaction. Re-importing an unchanged file does nothing.
+
+        Args:
+            paths: files, or folders whose supported files are all imported.
+            register: a participants register to load first.
+            unit: ``turn`` or ``sentence``; None keeps an imported document's unit
+                and uses ``turn`` for new ones. A different unit for an imported,
+                unchanged document needs ``replace`` (it is then segmented again).
+            replace: re-import files that changed since they were imported (their
+                segments and codings are dropped).
+            speaker: who speaks in transcripts that have no speaker labels.
+            progress: called with (files done, file name) as each file is segmented.
+
+        Raises:
+            TranscriptError: a file cannot be read (the message names it).
+            ImportConflict: a file changed since its import and ``replace`` is off.
+            RegisterError: the register is malformed.
+        """
+        if unit is not None and unit not in UNITS:
+            raise TranscriptError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}.")
+        report = ImportReport()
+        people = read_register(register) if register is not None else None
+        given = [Path(p) for p in paths]
+        files = expand_paths(given)
+        if not files:
+            names = ", ".join(str(p) for p in given) or "nothing"
+            raise TranscriptError(
+                f"no transcript files in {names}; give .txt, .md, .docx, .vtt or .srt files "
+                "or folders holding them."
+            )
+        known = self._known_speakers(people)
+        existing = {
+            r["name"]: (r["sha256"], r["unit"])
+            for r in self.store.execute("SELECT name, sha256, unit FROM documents")
+        }
+        to_write: list[tuple[Document, Path, str]] = []
+        seen: dict[str, Path] = {}
+        purged = purged_speakers(self)
+        for path in files:
+            if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
+                read_transcript(path)  # raises the unknown-format error
+            if not path.is_file():
+                raise TranscriptError(f"{path}: no such file.")
+            if path.name in seen:
+                raise TranscriptError(
+                    f"{path} has the same file name as {seen[path.name]}; rename one of them."
+                )
+            seen[path.name] = path
+            digest = sha256_file(path)
+            old_digest, old_unit = existing.get(path.name, (None, None))
+            resegment = unit is not None and old_unit is not None and unit != old_unit
+            if old_digest == digest and not resegment:
+                report.unchanged.append(path.name)
+                continue
+            if old_digest == digest and not replace:
+                raise ImportConflict(
+                    f"{path.name} was imported by {old_unit}; pass --replace to segment it again "
+                    f"by {unit} (its codings are dropped and must be redone)."
+                )
+            if path.name in existing and not replace:
+                raise ImportConflict(
+                    f"{path.name} has changed since it was imported; pass --replace to re-import it "
+                    "(its segments and codings are dropped and must be redone)."
+                )
+            document = read_transcript(
+                path, speaker=speaker, known_speakers=known.get(path.name.casefold(), frozenset())
+            )
+            report.warnings.extend(document.warnings)
+            # A purged participant's words never come back, whatever file is imported.
+            document = blank_speakers(document, purged.get(path.name.casefold(), set()))
+            to_write.append((document, path, digest))
+
+        with self.store.transaction() as conn:
+            if people is not None:
+                self._save_participants(people, source=str(register))
+            done = len(report.unchanged)
+            pending = ((doc, frozenset()) for doc, _, _ in to_write)
+            for (document, segments), (_, path, digest) in zip(
+                segment_documents(pending, unit=unit or "turn"), to_write
+            ):
+                if document.name in existing:
+                    conn.execute("DELETE FROM documents WHERE name = ?", (document.name,))
+                    report.replaced.append(document.name)
+                else:
+                    report.imported.append(document.name)
+                self._write_document(document, path, digest, segments, unit or "turn")
+                report.segments += len(segments)
+                done += 1
+                if progress:
+                    progress(done, document.name)
+            if to_write:
+                self.store.audit(
+                    "import",
+                    {
+                        "imported": report.imported,
+                        "replaced": report.replaced,
+                        "unit": unit or "turn",
+                    },
+                )
+        if people is not None or to_write:
+            name = Path(register).name if register is not None else "the register"
+            report.warnings.extend(self._register_warnings(name))
+        return report
+
+    def _write_document(
+        self, document: Document, path: Path, digest: str, segments, unit: str
+    ) -> None:
+        conn = self.store.conn
+        cur = conn.execute(
+            "INSERT INTO documents (name, path, format, sha256, text, metadata, unit, imported_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                document.name,
+                str(path),
+                document.format,
+                digest,
+                document.text,
+                json.dumps(dict(document.metadata), ensure_ascii=False),
+                unit,
+                now(),
+            ),
+        )
+        doc_id = cur.lastrowid
+        conn.executemany(
+            "INSERT INTO turns (document_id, idx, speaker, start, end, start_time, text) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (doc_id, t.index, t.speaker, t.start, t.end, t.start_time, t.text)
+                for t in document.turns
+            ],
+        )
+        rows = []
+        for segment, tokens in segments:
+            lemmas, offsets = tokens.encode()
+            seq = int(segment.segment_id.rsplit(".", 1)[1])
+            rows.append(
+                (
+                    segment.segment_id,
+                    doc_id,
+                    segment.turn,
+                    seq,
+                    segment.speaker,
+                    segment.start,
+                    segment.end,
+                    segment.text,
+                    lemmas,
+                    offsets,
+                )
+            )
+        conn.executemany(
+            "INSERT INTO segments (id, document_id, turn_idx, seq, speaker, start, end, text, "
+            "lemmas, offsets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )

@@ -1,0 +1,507 @@
+"""Auto-coding: codebook keywords matched on stored lemmas, with fuzzy spelling and evidence.
+
+Import stored every segment's lower-cased lemmas and token offsets, so auto-coding
+never runs the spaCy pipeline again: each segment becomes a ``Doc`` built from its
+lemmas, and one ``PhraseMatcher`` (attribute ``ORTH``) finds every keyword of every
+code, lemmatised the same way. Inflections and case are therefore handled
+("partnering", "Partnered" and "partners" all find ``partner``), and a keyword of
+several words matches only those words in that order.
+
+Transcription slips ("capcity") are caught by fuzzy matching: the distinct word forms
+of the coded segments are scored against the keywords' words in one
+``rapidfuzz.process.cdist`` call, forms close enough to a keyword word stand in for it,
+and the segments holding them are matched again; a match that needed a stand-in is
+"fuzzy", with the lowest score of its stand-ins. A code's ``fuzzy`` sets its threshold
+(default :data:`DEFAULT_FUZZY`; ``0`` turns fuzzy matching off for it). Only forms of at
+least :data:`MIN_FUZZY_LENGTH` letters that are neither a keyword word nor a word the
+lemma table knows can stand in: a real word is not a slip.
+
+A keyword match that overlaps a match of one of the same code's ``exclude_keywords``
+does not count, so "value for money" never codes ``misaligned-values``. Only segments
+of participants in the register who have not withdrawn are coded, and only with
+codable codes. Each coding's evidence is a list of matches::
+
+    {"keyword": "capacity", "text": "capcity", "start": 2140, "end": 2147,
+     "kind": "fuzzy", "score": 93.3}
+
+(``start``/``end`` are document character offsets; ``score`` is 100 for an exact
+match). Codings are recorded under the coder ``auto``; human coders' codings are never
+touched.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process, utils
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from mpsp_qual.core.model import AUTO_CODER, Codebook
+from mpsp_qual.inputs.segment import TokenData, _lemma_table, get_nlp, lemma_tokens
+
+__all__ = [
+    "COUNT_COLUMNS",
+    "DEFAULT_FUZZY",
+    "autocode",
+    "code_counts",
+    "coded_segment_table",
+    "demo_step",
+    "evidence_strength",
+    "format_evidence",
+    "match_segments",
+]
+
+#: The fuzzy threshold of a code whose ``fuzzy`` is not set.
+DEFAULT_FUZZY = 90
+#: Shorter words are never fuzzy-matched: at 90 "care" would otherwise find "car"-like slips.
+MIN_FUZZY_LENGTH = 5
+#: Columns of the table :func:`autocode` returns.
+COUNT_COLUMNS = ["code", "name", "segments", "participants"]
+#: Candidate forms scored per ``cdist`` call, to bound the score matrix's memory.
+_CHUNK = 20_000
+
+Progress = Callable[[int, str], None]
+
+
+# --------------------------------------------------------------------------- rules
+
+
+@dataclass
+class _Rules:
+    """A codebook compiled for matching: one PhraseMatcher over lemma patterns."""
+
+    matcher: PhraseMatcher
+    #: match_id -> (code id, keyword as written, is an exclude keyword) for each pattern.
+    patterns: dict[int, list[tuple[str, str, bool]]] = field(default_factory=dict)
+    #: code id -> fuzzy threshold (0 = off).
+    thresholds: dict[str, int] = field(default_factory=dict)
+    #: lemma words of keywords whose code allows fuzzy matching.
+    fuzzy_words: set[str] = field(default_factory=set)
+    #: every keyword lemma word (a form that is one is spelt right, never a slip).
+    words: set[str] = field(default_factory=set)
+
+
+def _compile(codebook: Codebook) -> _Rules:
+    nlp = get_nlp()
+    rules = _Rules(PhraseMatcher(nlp.vocab, attr="ORTH"))
+    for code in codebook.codable():
+        threshold = DEFAULT_FUZZY if code.fuzzy is None else int(code.fuzzy)
+        rules.thresholds[code.id] = threshold
+        for keywords, exclude in ((code.keywords, False), (code.exclude_keywords, True)):
+            for keyword in keywords:
+                lemmas = lemma_tokens(keyword)
+                if not lemmas:
+                    continue
+                key = "\x1f".join(lemmas)
+                match_id = nlp.vocab.strings.add(key)
+                if match_id not in rules.patterns:
+                    rules.patterns[match_id] = []
+                    rules.matcher.add(key, [Doc(nlp.vocab, words=lemmas)])
+                rules.patterns[match_id].append((code.id, keyword, exclude))
+                rules.words.update(lemmas)
+                if threshold:
+                    rules.fuzzy_words.update(
+                        w for w in lemmas if len(w) >= MIN_FUZZY_LENGTH and w.isalpha()
+                    )
+    return rules
+
+
+def _substitutes(forms: Iterable[str], rules: _Rules) -> dict[str, tuple[str, float]]:
+    """Misspelt form -> (the keyword word it stands for, score), scored in bulk."""
+    thresholds = [t for t in rules.thresholds.values() if t]
+    if not thresholds or not rules.fuzzy_words:
+        return {}
+    cutoff = min(thresholds)
+    # A word the lemma table knows (it has inflections) is English, not a slip.
+    known = _known_lemmas()
+    candidates = sorted(
+        f
+        for f in forms
+        if len(f) >= MIN_FUZZY_LENGTH and f.isalpha() and f not in rules.words and f not in known
+    )
+    targets = sorted(rules.fuzzy_words)
+    out: dict[str, tuple[str, float]] = {}
+    for first in range(0, len(candidates), _CHUNK):
+        chunk = candidates[first : first + _CHUNK]
+        scores = process.cdist(
+            chunk,
+            targets,
+            scorer=fuzz.ratio,
+            processor=utils.default_process,
+            score_cutoff=cutoff,
+            dtype=np.float32,
+            workers=-1,
+        )
+        best = scores.argmax(axis=1)
+        top = scores[np.arange(len(chunk)), best]
+        for row in np.flatnonzero(top >= cutoff):
+            out[chunk[row]] = (targets[best[row]], round(float(top[row]), 1))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _known_lemmas() -> frozenset[str]:
+    return frozenset(str(v) for v in _lemma_table().values())
+
+
+# --------------------------------------------------------------------------- matching
+
+
+@dataclass(frozen=True)
+class _Segment:
+    segment_id: str
+    document: str
+    participant_id: str
+    start: int
+    text: str
+    lemmas: list[str]
+    #: The packed token offsets, decoded (``TokenData.decode``) only if something matches.
+    packed: bytes
+
+
+def _match(
+    segment: _Segment, rules: _Rules, subs: Mapping[str, tuple[str, float]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Code id -> evidence (matches in text order) for one segment."""
+    vocab = get_nlp().vocab
+    lemmas = segment.lemmas
+    # (code, keyword, exclude, start token, end token, score or None for exact)
+    found: list[tuple[str, str, bool, int, int, float | None]] = []
+    for match_id, s, e in rules.matcher(Doc(vocab, words=lemmas)):
+        for code, keyword, exclude in rules.patterns[match_id]:
+            found.append((code, keyword, exclude, s, e, None))
+    if subs and not subs.keys().isdisjoint(lemmas):
+        swapped = [subs[lemma][0] if lemma in subs else lemma for lemma in lemmas]
+        for match_id, s, e in rules.matcher(Doc(vocab, words=swapped)):
+            scores = [subs[lemma][1] for lemma in lemmas[s:e] if lemma in subs]
+            if not scores:
+                continue  # the same match as in the exact pass
+            score = min(scores)
+            for code, keyword, exclude in rules.patterns[match_id]:
+                if rules.thresholds[code] and score >= rules.thresholds[code]:
+                    found.append((code, keyword, exclude, s, e, score))
+    if not found:
+        return {}
+    by_code: dict[str, list[tuple[str, bool, int, int, float | None]]] = {}
+    for code, keyword, exclude, s, e, score in found:
+        by_code.setdefault(code, []).append((keyword, exclude, s, e, score))
+    offsets = TokenData.decode("", segment.packed).offsets
+    out: dict[str, list[dict[str, Any]]] = {}
+    for code, items in by_code.items():
+        vetoes = [(s, e) for _, exclude, s, e, _ in items if exclude]
+        kept = [
+            (keyword, s, e, score)
+            for keyword, exclude, s, e, score in items
+            if not exclude and not any(s < ve and vs < e for vs, ve in vetoes)
+        ]
+        # A match inside a longer match of the same code ("day job" inside "on top of
+        # the day job") is the same evidence; keep the longer one, and one per span.
+        kept.sort(key=lambda m: (m[1], -m[2], m[3] is not None))
+        evidence: list[dict[str, Any]] = []
+        spans: list[tuple[int, int]] = []
+        for keyword, s, e, score in kept:
+            if any(ss <= s and e <= se for ss, se in spans):
+                continue
+            spans.append((s, e))
+            lo, hi = offsets[2 * s], offsets[2 * e - 1]
+            evidence.append(
+                {
+                    "keyword": keyword,
+                    "text": segment.text[lo:hi],
+                    "start": segment.start + lo,
+                    "end": segment.start + hi,
+                    "kind": "exact" if score is None else "fuzzy",
+                    "score": 100 if score is None else score,
+                }
+            )
+        if evidence:
+            out[code] = evidence
+    return out
+
+
+def _codable_segments(project) -> list[_Segment]:
+    rows = project.store.execute(
+        """SELECT v.segment_id, v.document, v.participant_id, v.start, v.text,
+                  s.lemmas, s.offsets
+           FROM segment_view v JOIN segments s ON s.id = v.segment_id
+           WHERE v.participant_id IS NOT NULL AND v.withdrawn = 0
+           ORDER BY v.document, v.turn, v.seq"""
+    )
+    return [
+        _Segment(r[0], r[1], r[2], r[3], r[4], r[5].split(" ") if r[5] else [], r[6]) for r in rows
+    ]
+
+
+def match_segments(
+    project, *, progress: Progress | None = None
+) -> tuple[list[str], list[tuple[str, str, list[dict[str, Any]]]]]:
+    """Match the codebook against every codable segment, writing nothing.
+
+    Args:
+        project: the project.
+        progress: called with (documents done, document name) after each document.
+
+    Returns:
+        The ids of the segments coded, and one (segment id, code, evidence) per coding.
+
+    Raises:
+        ProjectError: the project has no codebook.
+    """
+    rules = _compile(project.codebook)
+    segments = _codable_segments(project)
+    forms: set[str] = set()
+    for segment in segments:
+        forms.update(segment.lemmas)
+    subs = _substitutes(forms, rules)
+    by_document: dict[str, list[_Segment]] = {}
+    for segment in segments:
+        by_document.setdefault(segment.document, []).append(segment)
+    names = [r[0] for r in project.store.execute("SELECT name FROM documents ORDER BY name")]
+    codings: list[tuple[str, str, list[dict[str, Any]]]] = []
+    order = {code.id: i for i, code in enumerate(project.codebook)}
+    for done, name in enumerate(names, start=1):
+        for segment in by_document.get(name, ()):
+            matched = _match(segment, rules, subs)
+            for code in sorted(matched, key=order.__getitem__):
+                codings.append((segment.segment_id, code, matched[code]))
+        if progress:
+            progress(done, name)
+    return [s.segment_id for s in segments], codings
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def autocode(project, *, dry_run: bool = False, progress: Progress | None = None) -> pd.DataFrame:
+    """Auto-code every participant segment and record the codings under ``auto``.
+
+    The ``auto`` coder's earlier codings are replaced in one transaction (those on
+    segments no longer coded, e.g. of a participant who withdrew, are dropped); other
+    coders' codings are never touched.
+
+    Args:
+        project: the project (it needs a codebook).
+        dry_run: match and count, but change nothing.
+        progress: called with (documents done, document name) after each document.
+
+    Returns:
+        One row per codable code in codebook order: ``code, name, segments,
+        participants`` (how many segments and distinct participants it coded).
+        ``frame.attrs`` holds ``segments`` (segments coded), ``codings`` and ``dry_run``.
+
+    Raises:
+        ProjectError: the project has no codebook.
+
+    Example:
+        >>> counts = autocode(project)  # doctest: +SKIP
+        >>> counts.set_index("code").loc["capacity-constraints", "participants"]  # doctest: +SKIP
+        4
+    """
+    segment_ids, codings = match_segments(project, progress=progress)
+    if not dry_run:
+        with project.transaction() as conn:
+            wanted = set(segment_ids)
+            stale = [
+                (AUTO_CODER, r[0])
+                for r in conn.execute(
+                    "SELECT segment_id FROM coded_segments WHERE coder = ? "
+                    "UNION SELECT segment_id FROM codings WHERE coder = ?",
+                    (AUTO_CODER, AUTO_CODER),
+                )
+                if r[0] not in wanted
+            ]
+            conn.executemany("DELETE FROM codings WHERE coder = ? AND segment_id = ?", stale)
+            conn.executemany("DELETE FROM coded_segments WHERE coder = ? AND segment_id = ?", stale)
+            project.record_codings(
+                AUTO_CODER,
+                codings,
+                segments=segment_ids,
+                action="autocode",
+                detail={"dropped_segments": len(stale)},
+            )
+    participant = dict(
+        project.store.execute(
+            "SELECT segment_id, participant_id FROM segment_view WHERE participant_id IS NOT NULL"
+        ).fetchall()
+    )
+    per_code: dict[str, tuple[set[str], set[str]]] = {}
+    for segment_id, code, _ in codings:
+        segs, people = per_code.setdefault(code, (set(), set()))
+        segs.add(segment_id)
+        people.add(participant[segment_id])
+    rows = [
+        {
+            "code": code.id,
+            "name": code.name,
+            "segments": len(per_code.get(code.id, ((), ()))[0]),
+            "participants": len(per_code.get(code.id, ((), ()))[1]),
+        }
+        for code in project.codebook.codable()
+    ]
+    frame = pd.DataFrame(rows, columns=COUNT_COLUMNS)
+    frame.attrs.update(segments=len(segment_ids), codings=len(codings), dry_run=dry_run)
+    return frame
+
+
+def evidence_strength(evidence: Any) -> tuple[int, float]:
+    """How strongly evidence supports a coding: (number of matches, best score).
+
+    Sorting codings by this, highest first, puts several exact matches before one
+    fuzzy match. Evidence that is not a list of matches (a human coding's) is (0, 0).
+    """
+    if not isinstance(evidence, list) or not evidence:
+        return (0, 0.0)
+    scores = [float(m.get("score", 0)) for m in evidence if isinstance(m, Mapping)]
+    return (len(scores), max(scores, default=0.0))
+
+
+def format_evidence(evidence: Any) -> str:
+    """Evidence in one short line: ``partner ("partnered", exact); capacity~"capcity" (fuzzy 93)``.
+
+    Evidence that is not a list of matches is shown as compact JSON; none is "".
+    """
+    if evidence is None or (isinstance(evidence, float) and np.isnan(evidence)):
+        return ""
+    if not isinstance(evidence, list) or not all(
+        isinstance(m, Mapping) and "keyword" in m for m in evidence
+    ):
+        return json.dumps(evidence, ensure_ascii=False, separators=(",", ":"))
+    parts = []
+    for m in evidence:
+        text = json.dumps(str(m.get("text", "")), ensure_ascii=False)
+        if m.get("kind") == "fuzzy":
+            parts.append(f"{m['keyword']}~{text} (fuzzy {float(m.get('score', 0)):.0f})")
+        else:
+            parts.append(f"{m['keyword']} ({text}, exact)")
+    return "; ".join(parts)
+
+
+def code_counts(project) -> pd.DataFrame:
+    """Every code with, per coder, how many segments and participants it was applied to.
+
+    Counts are direct: a parent's count does not include its children's codings.
+    Withdrawn participants' segments are not counted.
+
+    Returns:
+        Columns ``id, name, level``, then ``<coder> segments`` and ``<coder>
+        participants`` for each coder (``auto`` first), one row per code in codebook
+        order.
+    """
+    codebook = project.codebook
+    counts = {
+        (r[0], r[1]): (r[2], r[3])
+        for r in project.store.execute(
+            """SELECT c.code, c.coder, COUNT(DISTINCT c.segment_id),
+                      COUNT(DISTINCT v.participant_id)
+               FROM codings c JOIN segment_view v ON v.segment_id = c.segment_id
+               WHERE v.withdrawn = 0
+               GROUP BY c.code, c.coder"""
+        )
+    }
+    coders = project.coders()
+    rows = []
+    for code in codebook:
+        row: dict[str, Any] = {"id": code.id, "name": code.name, "level": codebook.level(code.id)}
+        for coder in coders:
+            segments, people = counts.get((code.id, coder), (0, 0))
+            row[f"{coder} segments"] = segments
+            row[f"{coder} participants"] = people
+        rows.append(row)
+    columns = ["id", "name", "level"]
+    for coder in coders:
+        columns += [f"{coder} segments", f"{coder} participants"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+SEGMENT_CODE_COLUMNS = [
+    "segment_id",
+    "document",
+    "turn",
+    "speaker",
+    "participant_id",
+    "start",
+    "end",
+    "text",
+    "codes",
+    "coder",
+    "evidence",
+]
+
+
+def coded_segment_table(
+    project, *, code: str | None = None, coder: str | None = None
+) -> pd.DataFrame:
+    """The segments one coder coded, each once, with the codes and their evidence.
+
+    Args:
+        project: the project.
+        code: only segments coded with this code or any code below it.
+        coder: whose codings (default: :meth:`Project.default_coder`).
+
+    Returns:
+        Columns ``segment_id, document, turn, speaker, participant_id, start, end, text,
+        codes`` (ids joined with "; "), ``coder`` and ``evidence`` (the matches of all
+        those codes, each with its ``code``, in text order; empty for a coding without
+        evidence). Withdrawn participants' segments are left out.
+
+    Raises:
+        UnknownCode: ``code`` is not in the codebook.
+    """
+    who = coder or project.default_coder()
+    wanted = None
+    if code is not None:
+        codebook = project.codebook
+        wanted = {code, *(c.id for c in codebook.descendants(codebook.get(code).id))}
+    codings = project.codings(coder=who)
+    if wanted is not None:
+        codings = codings[codings["code"].isin(wanted)]
+    if codings.empty:
+        return pd.DataFrame(columns=SEGMENT_CODE_COLUMNS)
+    segments = project.segments(participants_only=False).set_index("segment_id")
+    rows: dict[str, dict[str, Any]] = {}
+    for record in codings.to_dict("records"):
+        sid = record["segment_id"]
+        row = rows.get(sid)
+        if row is None:
+            seg = segments.loc[sid]
+            row = rows[sid] = {
+                "segment_id": sid,
+                "document": record["document"],
+                "turn": record["turn"],
+                "speaker": record["speaker"],
+                "participant_id": record["participant_id"],
+                "start": int(seg["start"]),
+                "end": int(seg["end"]),
+                "text": seg["text"],
+                "codes": [],
+                "coder": who,
+                "evidence": [],
+            }
+        row["codes"].append(record["code"])
+        if isinstance(record["evidence"], list):
+            row["evidence"].extend(
+                {"code": record["code"], **m} for m in record["evidence"] if isinstance(m, Mapping)
+            )
+    for row in rows.values():
+        row["codes"] = "; ".join(row["codes"])
+        row["evidence"].sort(key=lambda m: (m.get("start", 0), m.get("end", 0)))
+    return pd.DataFrame(list(rows.values()), columns=SEGMENT_CODE_COLUMNS)
+
+
+def demo_step(project, outdir, *, log: Callable[[str], None], show) -> pd.DataFrame:
+    """The demo's auto-coding step: auto-code the sample and show the code table."""
+    counts = autocode(project)
+    used = int((counts["segments"] > 0).sum())
+    log(
+        f"Auto-coded {counts.attrs['segments']} participant segments: "
+        f"{counts.attrs['codings']} codings with {used} of {len(counts)} codes."
+    )
+    show("Codes applied by auto-coding", counts)
+    return counts

@@ -1,0 +1,292 @@
+"""Withdrawal: a participant leaves the study, and (with a purge) their words leave the file.
+
+:func:`withdraw` marks a participant withdrawn. The mark is sticky (a later register
+cannot undo it) and every count, matrix, sheet and quote leaves them out from then on;
+the audit log records it. With ``purge=True`` their turns, segments, codings, memos
+and quote approvals are deleted, their words in the stored document text are overwritten
+with filler of the same length (so every other offset stays valid), any of their words
+in the audit log are scrubbed, and the project file is compacted (WAL checkpoint and
+``VACUUM``, with ``secure_delete`` on) so that no text of theirs remains in
+``project.sqlite`` or its ``-wal`` file. The original transcript files on disk are the
+user's, and are not touched: the report names them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+
+from mpsp_qual.core.model import Document
+
+#: What a purged participant's characters become in the stored document text.
+FILLER = "█"
+#: Shingle length (words) for finding a participant's words in other text.
+SHINGLE = 5
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+
+
+@dataclass
+class WithdrawReport:
+    """What a withdrawal did."""
+
+    participant_id: str
+    already_withdrawn: bool = False
+    purged: bool = False
+    turns: int = 0
+    segments: int = 0
+    codings: int = 0
+    memos: int = 0
+    approvals: int = 0
+    documents: list[str] = field(default_factory=list)
+    audit_entries_scrubbed: int = 0
+    #: Places outside the project file (or tables we do not know) still holding their words.
+    warnings: list[str] = field(default_factory=list)
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = [w.casefold() for w in _WORD.findall(text)]
+    if len(words) < SHINGLE:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+
+
+def _holds(value: str, theirs: set[tuple[str, ...]], texts: list[str]) -> bool:
+    """True if ``value`` repeats any run of their words (or is itself part of their text)."""
+    if not value.strip():
+        return False
+    if _shingles(value) & theirs:
+        return True
+    folded = " ".join(value.casefold().split())
+    return len(folded) >= 20 and any(folded in t for t in texts)
+
+
+def _scrub(item, theirs, texts) -> tuple[object, int]:
+    if isinstance(item, str):
+        return ("[purged]", 1) if _holds(item, theirs, texts) else (item, 0)
+    if isinstance(item, dict):
+        out, n = {}, 0
+        for k, v in item.items():
+            out[k], m = _scrub(v, theirs, texts)
+            n += m
+        return out, n
+    if isinstance(item, list):
+        out_list, n = [], 0
+        for v in item:
+            w, m = _scrub(v, theirs, texts)
+            out_list.append(w)
+            n += m
+        return out_list, n
+    return item, 0
+
+
+def _line_start(text: str, offset: int) -> int:
+    """Where the line holding ``offset`` begins: a turn's speaker label (their name) and
+    timestamp stand there, before the turn's own text."""
+    return text.rfind("\n", 0, offset) + 1
+
+
+def blank_speakers(document: Document, speakers: set[str]) -> Document:
+    """The document without the turns of ``speakers`` (compared case-insensitively).
+
+    Their characters in the text become :data:`FILLER` (newlines kept), so every other
+    turn's offsets stay valid; the remaining turns keep their indices. Import uses
+    this so that re-importing a transcript never brings a purged participant back.
+    """
+    folded = {s.casefold() for s in speakers}
+    gone = [t for t in document.turns if t.speaker.casefold() in folded]
+    if not gone:
+        return document
+    chars = list(document.text)
+    for turn in gone:
+        for k in range(_line_start(document.text, turn.start), turn.end):
+            if chars[k] != "\n":
+                chars[k] = FILLER
+    kept = tuple(t for t in document.turns if t.speaker.casefold() not in folded)
+    return replace(document, text="".join(chars), turns=kept)
+
+
+def purged_speakers(project) -> dict[str, set[str]]:
+    """Transcript name (case-folded) -> speakers whose words were purged from it."""
+    ids = set()
+    for (detail,) in project.store.execute(
+        "SELECT detail FROM audit WHERE action = 'participant purge'"
+    ):
+        try:
+            ids.add(json.loads(detail)["participant_id"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    out: dict[str, set[str]] = {}
+    for pid in ids:
+        row = project.store.execute(
+            "SELECT transcript, speaker FROM participants WHERE participant_id = ?", (pid,)
+        ).fetchone()
+        if row and row["transcript"] and row["speaker"]:
+            out.setdefault(row["transcript"].casefold(), set()).add(row["speaker"])
+    return out
+
+
+def withdraw(project, participant_id: str, *, purge: bool = False) -> WithdrawReport:
+    """Withdraw a participant from the study; with ``purge``, delete their words too.
+
+    Args:
+        project: the project.
+        participant_id: the register id (e.g. "P06").
+        purge: also delete their turns, segments, codings, memos and quote approvals,
+            blank their words out of the stored document text, scrub the audit log and
+            compact the file.
+
+    Returns:
+        A :class:`WithdrawReport` (counts of what was deleted, and warnings).
+
+    Raises:
+        UnknownParticipant: no such id in the register.
+    """
+    person = project.participant(participant_id)
+    report = WithdrawReport(participant_id, already_withdrawn=person.withdrawn)
+    store = project.store
+    with store.transaction() as conn:
+        if not person.withdrawn:
+            conn.execute(
+                "UPDATE participants SET withdrawn = 1 WHERE participant_id = ?", (participant_id,)
+            )
+            store.audit("participant withdraw", {"participant_id": participant_id})
+    if not purge:
+        return report
+    report.purged = True
+    # Deleted rows are overwritten with zeros rather than left on free pages.
+    store.execute("PRAGMA secure_delete = ON")
+    with store.transaction() as conn:
+        turns = conn.execute(
+            """SELECT t.document_id, d.name, d.path, t.idx, t.start, t.end, t.text
+               FROM turns t JOIN documents d ON d.id = t.document_id
+               WHERE d.name = ? COLLATE NOCASE AND t.speaker = ? COLLATE NOCASE
+                     AND ? != '' AND ? != ''""",
+            (person.transcript, person.speaker, person.transcript, person.speaker),
+        ).fetchall()
+        texts = [" ".join(r["text"].casefold().split()) for r in turns]
+        theirs: set[tuple[str, ...]] = set()
+        for r in turns:
+            theirs |= _shingles(r["text"])
+        segment_ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT segment_id FROM segment_view WHERE participant_id = ?", (participant_id,)
+            )
+        ]
+        marks = ",".join("?" * len(segment_ids))
+
+        def count(table: str) -> int:
+            if not segment_ids:
+                return 0
+            return conn.execute(
+                f"SELECT COUNT(*) FROM {table} WHERE segment_id IN ({marks})", segment_ids
+            ).fetchone()[0]
+
+        report.codings = count("codings")
+        report.memos = count("memos")
+        report.approvals = conn.execute(
+            "SELECT COUNT(*) FROM quote_approvals WHERE participant_id = ?"
+            + (f" OR segment_id IN ({marks})" if segment_ids else ""),
+            (participant_id, *segment_ids),
+        ).fetchone()[0]
+        conn.execute(
+            "DELETE FROM quote_approvals WHERE participant_id = ?"
+            + (f" OR segment_id IN ({marks})" if segment_ids else ""),
+            (participant_id, *segment_ids),
+        )
+        if segment_ids:
+            # codings, memos and coded_segments go with their segments (ON DELETE CASCADE).
+            for table in ("codings", "memos", "coded_segments"):
+                conn.execute(f"DELETE FROM {table} WHERE segment_id IN ({marks})", segment_ids)
+            conn.execute(f"DELETE FROM segments WHERE id IN ({marks})", segment_ids)
+        report.segments = len(segment_ids)
+        by_document: dict[int, list] = {}
+        for r in turns:
+            by_document.setdefault(r["document_id"], []).append(r)
+        for document_id, rows in by_document.items():
+            text = conn.execute(
+                "SELECT text FROM documents WHERE id = ?", (document_id,)
+            ).fetchone()[0]
+            chars = list(text)
+            for r in rows:
+                for k in range(_line_start(text, r["start"]), min(r["end"], len(chars))):
+                    if chars[k] != "\n":
+                        chars[k] = FILLER
+            conn.execute(
+                "UPDATE documents SET text = ? WHERE id = ?", ("".join(chars), document_id)
+            )
+            conn.executemany(
+                "DELETE FROM turns WHERE document_id = ? AND idx = ?",
+                [(document_id, r["idx"]) for r in rows],
+            )
+            report.documents.append(rows[0]["name"])
+            report.warnings.append(
+                f"the original transcript {rows[0]['path']} still holds {participant_id}'s words; "
+                "delete it or redact it by hand."
+            )
+        report.turns = len(turns)
+        # Runs of words someone else also said are not evidence of theirs.
+        for (other,) in conn.execute("SELECT text FROM turns"):
+            if theirs:
+                theirs -= _shingles(other)
+        if theirs:
+            for entry in conn.execute("SELECT id, detail FROM audit").fetchall():
+                try:
+                    detail = json.loads(entry["detail"])
+                except ValueError:
+                    detail = entry["detail"]
+                cleaned, n = _scrub(detail, theirs, texts)
+                if n:
+                    conn.execute(
+                        "UPDATE audit SET detail = ? WHERE id = ?",
+                        (json.dumps(cleaned, ensure_ascii=False), entry["id"]),
+                    )
+                    report.audit_entries_scrubbed += 1
+            report.warnings.extend(_other_traces(conn, theirs, texts))
+        store.audit(
+            "participant purge",
+            {
+                "participant_id": participant_id,
+                "turns": report.turns,
+                "segments": report.segments,
+                "codings": report.codings,
+                "memos": report.memos,
+                "approvals": report.approvals,
+                "documents": report.documents,
+            },
+        )
+    store.compact()
+    return report
+
+
+#: Tables and columns a purge has dealt with; any other text column is searched.
+_HANDLED = {("documents", "text"), ("audit", "detail"), ("segments", "lemmas")}
+
+
+def _other_traces(conn, theirs, texts) -> list[str]:
+    """Text columns (the codebook setting, tables other features add) still holding their words."""
+    found = []
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    for table in tables:
+        columns = [
+            c["name"]
+            for c in conn.execute(f'PRAGMA table_info("{table}")')
+            if (c["type"] or "").upper() in ("TEXT", "")
+        ]
+        for column in columns:
+            if (table, column) in _HANDLED:
+                continue
+            for (value,) in conn.execute(f'SELECT "{column}" FROM "{table}"'):
+                if isinstance(value, str) and _holds(value, theirs, texts):
+                    found.append(
+                        f"{table}.{column} still holds words of theirs (the codebook's "
+                        "examples, say); remove them by hand, then run the purge again."
+                    )
+                    break
+    return found

@@ -1,0 +1,544 @@
+"""Formatted Excel workbooks: any tables as sheets, and the analyst's summary workbook.
+
+:func:`write_frames` writes DataFrames as sheets with a bold frozen header, an
+autofilter, fitted column widths, wrapped long text and ``0%`` formats on fraction
+columns. :func:`write_summary` gathers the project's aggregates (prevalence, the
+breakdowns, the matrices, survey agreement, and the reliability and quote tables
+when given) into ``summary.xlsx`` with native charts and colour scales. Every text
+cell goes through :func:`~mpsp_qual.formats.tables.set_text_cell`, so transcript text
+that starts with ``=`` stays text, and every workbook is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from mpsp_qual.analysis import aggregate
+from mpsp_qual.core.errors import AnalysisError, ReliabilityError
+from mpsp_qual.core.files import atomic_path
+from mpsp_qual.core.model import AUTO_CODER, CONSENSUS_CODER, PathLike
+from mpsp_qual.formats.tables import set_text_cell
+from mpsp_qual.store.db import now
+
+__all__ = [
+    "OptionalTables",
+    "Summary",
+    "optional_tables",
+    "write_frames",
+    "write_summary",
+]
+
+#: Excel refuses cells longer than this.
+MAX_CELL_CHARS = 32767
+_MAX_WIDTH = 60
+_MIN_WIDTH = 8
+_WRAP_OVER = 50
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", start_color="DDE4EE", end_color="DDE4EE")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_TOP = Alignment(vertical="top")
+
+
+def is_percent_column(name: object) -> bool:
+    """Columns holding fractions shown as ``0%``: ``pct_*``, ``ci_low``, ``ci_high``, ``... %``."""
+    text = str(name)
+    return text.startswith("pct") or text in ("ci_low", "ci_high") or text.endswith("%")
+
+
+def _cell_value(value: Any) -> Any:
+    """A value openpyxl can store: NaN and NA empty, numpy scalars plain, text safe."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (dict, list, tuple)):
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    if len(text) > MAX_CELL_CHARS:
+        text = text[: MAX_CELL_CHARS - 1] + "…"
+    return text
+
+
+def _sheet_title(name: str, taken: set[str]) -> str:
+    base = _SHEET_NAME_BAD.sub("-", str(name)).strip("'") or "Sheet"
+    title, i = base[:31], 2
+    while title.casefold() in taken:
+        suffix = f" ({i})"
+        title, i = base[: 31 - len(suffix)] + suffix, i + 1
+    taken.add(title.casefold())
+    return title
+
+
+def write_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
+    """Write a DataFrame into an empty worksheet, formatted, every text cell as text."""
+    headers = [str(c) for c in frame.columns]
+    if not headers:
+        return
+    widths = [len(h) for h in headers]
+    wrap = [False] * len(headers)
+    percent = [is_percent_column(h) for h in headers]
+    for j, header in enumerate(headers, 1):
+        cell = ws.cell(row=1, column=j)
+        set_text_cell(cell, _cell_value(header))
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = _WRAP
+    for i, row in enumerate(frame.itertuples(index=False, name=None), 2):
+        for j, raw in enumerate(row):
+            value = _cell_value(raw)
+            cell = ws.cell(row=i, column=j + 1)
+            set_text_cell(cell, value)
+            if percent[j] and isinstance(value, (int, float)):
+                cell.number_format = "0%"
+                length = 4
+            elif isinstance(value, str):
+                length = max((len(line) for line in value.split("\n")), default=0)
+                wrap[j] = wrap[j] or length > _WRAP_OVER or "\n" in value
+            else:
+                length = len(str(value)) if value is not None else 0
+            widths[j] = max(widths[j], length)
+    last_row = len(frame) + 1
+    for j in range(len(headers)):
+        if wrap[j] or not percent[j]:
+            for (cell,) in ws.iter_rows(min_row=2, max_row=last_row, min_col=j + 1, max_col=j + 1):
+                cell.alignment = _WRAP if wrap[j] else _TOP
+        letter = get_column_letter(j + 1)
+        ws.column_dimensions[letter].width = min(max(widths[j] + 2, _MIN_WIDTH), _MAX_WIDTH)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{last_row}"
+
+
+def _xlsx_target(path: PathLike) -> Path:
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx":
+        raise AnalysisError(
+            f"{target}: a workbook is written as .xlsx; name the file {target.stem}.xlsx."
+        )
+    return target
+
+
+def _save(workbook: Workbook, path: PathLike) -> Path:
+    target = _xlsx_target(path)
+    with atomic_path(target) as tmp:
+        workbook.save(tmp)
+    return target
+
+
+def write_frames(frames: Mapping[str, pd.DataFrame], path: PathLike) -> Path:
+    """Write tables as the sheets of one formatted ``.xlsx`` workbook, whole or not at all.
+
+    Each sheet gets a bold frozen header row, an autofilter, column widths fitted to
+    the content (up to 60 characters), wrapped text where cells are long, and ``0%``
+    on fraction columns (``pct_*``, ``ci_low``, ``ci_high``, names ending ``%``).
+    Text is stored as text, never as a formula. Sheet names are cut to Excel's 31
+    characters and made unique.
+
+    Example:
+        >>> write_frames({"Prevalence": prevalence(project)}, "prevalence.xlsx")  # doctest: +SKIP
+
+    Args:
+        frames: Sheet name to table, in sheet order.
+        path: The ``.xlsx`` file to write.
+
+    Returns:
+        The path written.
+
+    Raises:
+        AnalysisError: ``path`` does not end in ``.xlsx``.
+    """
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    taken: set[str] = set()
+    for name, frame in frames.items():
+        write_sheet(workbook.create_sheet(_sheet_title(name, taken)), frame)
+    if not workbook.worksheets:
+        workbook.create_sheet("Table")
+    return _save(workbook, path)
+
+
+# --------------------------------------------------------------------------- summary
+
+
+@dataclass
+class Summary:
+    """What :func:`write_summary` wrote: the file, its sheets, whose codings counted, notes."""
+
+    path: Path
+    sheets: list[str]
+    coder: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class OptionalTables:
+    """The reliability and quote tables for the summary, where they can be had."""
+
+    reliability: pd.DataFrame | None = None
+    quotes: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def optional_tables(project, *, coder: str | None = None) -> OptionalTables:
+    """Compute the Reliability and Quotes sheets' tables when the project supports them.
+
+    Reliability compares the human coders (every coder but ``auto`` and
+    ``consensus``) when there are two or more, else the one human coder with
+    ``auto``; with fewer than two coders there is none. Quotes are the approved
+    quote bank of ``coder``'s codings (default :meth:`Project.default_coder`).
+    Either is left out, with a note saying why, when its module is not installed
+    or (reliability) the statistics are undefined for the data.
+    """
+    out = OptionalTables()
+    coders = project.coders()
+    compared = [c for c in coders if c not in (AUTO_CODER, CONSENSUS_CODER)]
+    if len(compared) == 1 and AUTO_CODER in coders:
+        compared.append(AUTO_CODER)
+    if len(compared) >= 2:
+        try:
+            from mpsp_qual.analysis.agreement import agreement_report
+        except ImportError:
+            out.notes.append(
+                "the Reliability sheet is left out: agreement statistics are not available."
+            )
+        else:
+            try:
+                out.reliability = agreement_report(project, compared)
+            except ReliabilityError as exc:
+                out.notes.append(f"the Reliability sheet is left out: {exc}")
+    try:
+        from mpsp_qual.consent.quotes import quote_bank
+    except ImportError:
+        pass
+    else:
+        options = {} if coder is None else {"coder": coder}
+        out.quotes = quote_bank(project, status="approved", **options)
+    return out
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _register_file(project) -> tuple[str, str] | None:
+    """The last register file loaded (from the audit log) and when."""
+    row = project.store.execute(
+        "SELECT at, detail FROM audit WHERE action = 'register' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    source = json.loads(row[1] or "{}").get("file")
+    return (source, row[0]) if source else None
+
+
+def _about(
+    analysis: aggregate.Analysis,
+    survey_path: Path | None,
+    survey_source: str | None,
+) -> pd.DataFrame:
+    from mpsp_qual import __version__
+
+    project, coder = analysis.project, analysis.coder
+    codebook = analysis.codebook
+    codebook_yaml = project.store.get_setting("codebook") or ""
+    people = project.participants()
+    withdrawn = int(people["withdrawn"].sum()) if "withdrawn" in people else 0
+    documents = project.documents()
+    rows: list[tuple[str, Any, str, str]] = [
+        ("Generated at", now(), "", ""),
+        ("Generated by", f"mpsp-qual {__version__}", "", ""),
+        ("Project", str(project.directory), "", ""),
+        (
+            "Codebook",
+            f"{codebook.name}, version {codebook.version}",
+            hashlib.sha256(codebook_yaml.encode("utf-8")).hexdigest(),
+            "SHA-256 of the codebook as stored in the project (YAML)",
+        ),
+        (
+            "Coder used",
+            coder,
+            "",
+            "whose codings count: consensus if present, else the one human coder "
+            "who coded everything, else auto, unless chosen",
+        ),
+        (
+            "Participants counted (n)",
+            analysis.n,
+            "",
+            "not withdrawn, with at least one segment",
+        ),
+        ("Participants withdrawn (left out)", withdrawn, "", ""),
+        ("Documents", len(documents), "", ""),
+        ("Participant segments", len(analysis.segments), "", "withdrawn participants left out"),
+        (f"Codings by {coder}", len(analysis.codings), "", "withdrawn participants left out"),
+        ("Codes", len(codebook), "", ""),
+    ]
+    for doc in documents.itertuples(index=False):
+        rows.append(("Transcript", doc.document, doc.sha256, f"imported {doc.imported_at}"))
+    register = _register_file(project)
+    if register is not None:
+        source, loaded = register
+        file = Path(source)
+        if file.is_file():
+            rows.append(
+                (
+                    "Participants register",
+                    source,
+                    _sha256(file),
+                    f"loaded {loaded}; SHA-256 of the file as it is now",
+                )
+            )
+        else:
+            rows.append(
+                ("Participants register", source, "", f"loaded {loaded}; file not found now")
+            )
+    if survey_path is not None:
+        rows.append(("Survey", str(survey_path), _sha256(survey_path), ""))
+    elif survey_source is not None:
+        rows.append(("Survey", survey_source, "", "given as a table"))
+    return pd.DataFrame(rows, columns=["item", "value", "sha256", "note"])
+
+
+def _blank_label(group: str) -> str:
+    return group if group else "(blank)"
+
+
+def _by_wide(long: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Prevalence by group side by side: per group a participants and a % column."""
+    first = long[long[by] == long[by].iloc[0]] if len(long) else long
+    wide = first[["code", "name", "level"]].reset_index(drop=True)
+    for group, part in long.groupby(by, sort=True):
+        n = int(part["n"].iloc[0])
+        label = f"{_blank_label(str(group))} (n = {n})"
+        part = part.reset_index(drop=True)
+        wide[f"{label}: participants"] = part["participants"]
+        wide[f"{label}: %"] = part["pct_participants"]
+    return wide
+
+
+def _percent_chart(
+    ws: Worksheet,
+    *,
+    title: str,
+    labels_col: int,
+    values_col: int,
+    rows: int,
+    anchor: str,
+) -> None:
+    """A horizontal bar chart of a fraction column, first row on top, axis in %."""
+    if rows == 0:
+        return
+    chart = BarChart()
+    chart.type = "bar"
+    chart.style = 10
+    chart.title = title
+    chart.legend = None
+    data = Reference(ws, min_col=values_col, min_row=1, max_row=rows + 1)
+    labels = str(Reference(ws, min_col=labels_col, min_row=2, max_row=rows + 1))
+    chart.add_data(data, titles_from_data=True)
+    # A text reference: set_categories() would declare the labels numbers.
+    chart.series[0].cat = AxDataSource(strRef=StrRef(f=labels))
+    # First row on top; the value axis then belongs at the (now bottom) maximum.
+    chart.x_axis.scaling.orientation = "maxMin"
+    chart.y_axis.crosses = "max"
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 1
+    chart.y_axis.number_format = "0%"
+    chart.y_axis.majorGridlines = None
+    # openpyxl >= 3.1 hides axes unless told otherwise; Excel then shows no labels.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.height = max(7.5, 0.55 * rows + 2)
+    chart.width = 22
+    ws.add_chart(chart, anchor)
+
+
+def _color_scale(ws: Worksheet, frame: pd.DataFrame, first_col: int) -> None:
+    if len(frame) == 0 or len(frame.columns) < first_col:
+        return
+    ref = f"{get_column_letter(first_col)}2:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+    ws.conditional_formatting.add(
+        ref,
+        ColorScaleRule(start_type="min", start_color="FFFFFF", end_type="max", end_color="F8696B"),
+    )
+
+
+def _read_survey_input(survey: PathLike | pd.DataFrame | None):
+    from mpsp_qual.analysis.survey import read_survey
+
+    if survey is None:
+        return None, None, None
+    if isinstance(survey, pd.DataFrame):
+        return survey, None, str(survey.attrs.get("source", "survey table"))
+    path = Path(survey)
+    return read_survey(path), path, str(path)
+
+
+def write_summary(
+    project,
+    path: PathLike,
+    *,
+    coder: str | None = None,
+    survey: PathLike | pd.DataFrame | None = None,
+    by: Sequence[str] = (),
+    agree: Iterable[int | str] | None = None,
+    reliability: pd.DataFrame | None = None,
+    quotes: pd.DataFrame | None = None,
+    optional: bool = False,
+) -> Summary:
+    """Write the analyst's summary workbook, whole or not at all.
+
+    Sheets, in order: About (inputs with SHA-256, codebook version, coder used,
+    counts, when generated), Codebook, Prevalence (with a bar chart of % of
+    participants by code), ``By <attribute>`` per ``by`` attribute (each group's
+    participants and % side by side, n in the header), Case x code and both
+    Co-occurrence matrices (colour scales), Survey (with a chart) and ``Survey by
+    <attribute>`` for each ``by`` attribute the survey has, Reliability, Quotes,
+    Framework matrix. Everything is computed before the file is touched, so a bad
+    input leaves any existing file as it was.
+
+    Args:
+        project: The project.
+        path: The ``.xlsx`` file to write.
+        coder: Whose codings count (default :meth:`Project.default_coder`).
+        survey: A survey file (``.csv``/``.xlsx``) or a table from ``read_survey``.
+        by: Participants register columns to break prevalence down by.
+        agree: Likert levels that count as agree (default 4 and 5).
+        reliability: A table for the Reliability sheet (left out when None).
+        quotes: A table for the Quotes sheet (left out when None).
+        optional: Compute the Reliability and Quotes tables not given, when the
+            project supports them (see :func:`optional_tables`), once every input
+            has been checked; ``Summary.notes`` says why one was left out.
+
+    Returns:
+        A :class:`Summary` with the path, the sheet names, the coder used and notes.
+
+    Raises:
+        AnalysisError: the coder or a ``by`` column does not exist, or ``path`` is not ``.xlsx``.
+        SurveyError: the survey cannot be read or has answers outside the scale.
+    """
+    from mpsp_qual.analysis.survey import survey_agreement
+    from mpsp_qual.inputs.codebook import codebook_frame
+
+    target = _xlsx_target(path)
+    analysis = aggregate.Analysis(project, coder=coder)
+    coder, n = analysis.coder, analysis.n
+    by = list(dict.fromkeys([by] if isinstance(by, str) else by))
+    responses, survey_path, survey_source = _read_survey_input(survey)
+
+    prevalence = analysis.prevalence()
+    Decorate = Callable[[Worksheet, pd.DataFrame], None]
+    sheets: list[tuple[str, pd.DataFrame, Decorate | None]] = [
+        ("About", _about(analysis, survey_path, survey_source), None),
+        ("Codebook", codebook_frame(analysis.codebook), None),
+    ]
+
+    def prevalence_chart(ws: Worksheet, frame: pd.DataFrame) -> None:
+        _percent_chart(
+            ws,
+            title=f"% of participants by code (n = {n}; coder {coder})",
+            labels_col=2,
+            values_col=frame.columns.get_loc("pct_participants") + 1,
+            rows=len(frame),
+            anchor=f"{get_column_letter(len(frame.columns) + 2)}2",
+        )
+
+    sheets.append(("Prevalence", prevalence, prevalence_chart))
+    for attribute in by:
+        long = analysis.prevalence(by=attribute)
+        sheets.append((f"By {attribute}", _by_wide(long, attribute), None))
+    sheets.append(
+        (
+            "Case x code",
+            analysis.case_code(),
+            lambda ws, f: _color_scale(ws, f, 4),
+        )
+    )
+    for unit, title in (
+        ("segments", "Co-occurrence"),
+        ("participants", "Co-occurrence (participants)"),
+    ):
+        sheets.append(
+            (
+                title,
+                analysis.cooccurrence(unit=unit),
+                lambda ws, f: _color_scale(ws, f, 3),
+            )
+        )
+    if responses is not None:
+        agreement = survey_agreement(responses, agree=agree)
+        levels = ", ".join(str(x) for x in agreement.attrs.get("agree", ()))
+
+        def survey_chart(ws: Worksheet, frame: pd.DataFrame) -> None:
+            _percent_chart(
+                ws,
+                title=f"% agree (levels {levels}) by statement",
+                labels_col=1,
+                values_col=frame.columns.get_loc("pct_agree") + 1,
+                rows=len(frame),
+                anchor=f"{get_column_letter(len(frame.columns) + 2)}2",
+            )
+
+        sheets.append(("Survey", agreement, survey_chart))
+        for attribute in by:
+            if attribute in responses.columns:
+                grouped = survey_agreement(responses, by=attribute, agree=agree)
+                sheets.append((f"Survey by {attribute}", grouped, None))
+    notes: list[str] = []
+    if optional and (reliability is None or quotes is None):
+        extras = optional_tables(project, coder=coder)
+        reliability = extras.reliability if reliability is None else reliability
+        quotes = extras.quotes if quotes is None else quotes
+        notes = extras.notes
+    if reliability is not None:
+        sheets.append(("Reliability", reliability, None))
+    if quotes is not None:
+        sheets.append(("Quotes", quotes, None))
+    sheets.append(("Framework matrix", analysis.framework_matrix(), None))
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    taken: set[str] = set()
+    names = []
+    for name, frame, decorate in sheets:
+        ws = workbook.create_sheet(_sheet_title(name, taken))
+        write_sheet(ws, frame)
+        if decorate is not None:
+            decorate(ws, frame)
+        names.append(ws.title)
+    _save(workbook, target)
+    return Summary(path=target, sheets=names, coder=coder, notes=notes)
