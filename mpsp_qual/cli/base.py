@@ -40,9 +40,9 @@ class State:
 
 
 def error_message(exc: MpspQualError) -> str:
-    """The exception's sentence, then its problems one per line (unless it lists them)."""
+    """The exception's sentence, its hint as a command, then its problems one per line."""
     problems = getattr(exc, "problems", None) or []
-    message = str(exc)
+    message = exc.render("`mpsp-qual {}`")
     if len(problems) > 1 and not all(p in message for p in problems):
         message += "".join(f"\n  - {p}" for p in problems)
     return message

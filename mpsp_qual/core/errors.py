@@ -4,13 +4,38 @@ The library raises these and never prints or exits; the command line translates
 them once, at its boundary, into one sentence on stderr and exit status 1.
 Every message is a whole sentence that names the file (and the line, row or cell)
 and, where there is one, the fix.
+
+A fix that is a command is not spelled in the message: the message holds ``{hint}``
+where it goes and the error carries the command's words apart (``hint="codebook set
+FILE"``), so that each interface renders it its own way: the command line as
+`` `mpsp-qual codebook set FILE` ``, the web workspace as a link, ``str()`` as
+`` `codebook set FILE` ``. This module imports nothing of the package.
 """
 
 from __future__ import annotations
 
 
 class MpspQualError(Exception):
-    """Base class of every error the library raises on purpose."""
+    """Base class of every error the library raises on purpose.
+
+    Args:
+        message: one sentence; ``{hint}`` marks where the hint's command goes.
+        hint: the words of a command that fixes it, without the program's name.
+    """
+
+    def __init__(self, message: str = "", *args: object, hint: str | None = None) -> None:
+        super().__init__(message, *args)
+        self.message = message
+        self.hint = hint
+
+    def render(self, command: str = "`{}`") -> str:
+        """The message with the hint laid out by ``command`` (a format with one ``{}``)."""
+        if self.hint is None or "{hint}" not in self.message:
+            return self.message
+        return self.message.replace("{hint}", command.format(self.hint))
+
+    def __str__(self) -> str:
+        return self.render()
 
 
 class InputError(MpspQualError):
@@ -28,8 +53,10 @@ class RegisterError(InputError):
 class CodebookError(InputError):
     """A codebook that fails validation; ``problems`` lists every problem found."""
 
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, problems: list[str] | None = None, *, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
         self.problems = list(problems or [])
 
 
@@ -52,8 +79,10 @@ class ImportConflict(MpspQualError):
 class SheetError(InputError):
     """A coding sheet or approval workbook that cannot be imported; ``problems`` lists each cell."""
 
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, problems: list[str] | None = None, *, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
         self.problems = list(problems or [])
 
 
