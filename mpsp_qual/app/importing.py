@@ -16,13 +16,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mpsp_qual.consent.withdraw import blank_speakers, purged_speakers
+from mpsp_qual.consent.withdraw import blank_speakers, purged_speakers, refuse_purged
 from mpsp_qual.core.errors import ImportConflict, TranscriptError
+from mpsp_qual.core.labels import label_key
 from mpsp_qual.core.model import Document, PathLike
 from mpsp_qual.inputs.register import read_register
 from mpsp_qual.inputs.segment import UNITS, segment_documents
 from mpsp_qual.inputs.transcripts import SUPPORTED_EXTENSIONS, read_transcript
 from mpsp_qual.store.db import now
+from mpsp_qual.store.purged import hashes as purged_hashes
 
 Progress = Callable[[int, str], None]
 
@@ -118,6 +120,7 @@ class ImportMixin:
         to_write: list[tuple[Document, Path, str]] = []
         seen: dict[str, Path] = {}
         purged = purged_speakers(self)
+        purged_text = purged_hashes(self.store)
         for path in files:
             if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
                 read_transcript(path)  # raises the unknown-format error
@@ -149,7 +152,9 @@ class ImportMixin:
             )
             report.warnings.extend(document.warnings)
             # A purged participant's words never come back, whatever file is imported.
-            document = blank_speakers(document, purged.get(path.name.casefold(), set()))
+            document = blank_speakers(document, purged.get(label_key(path.name), set()))
+            document, refused = refuse_purged(document, *purged_text)
+            report.warnings.extend(refused)
             to_write.append((document, path, digest))
 
         with self.store.transaction() as conn:

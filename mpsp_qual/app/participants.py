@@ -127,7 +127,7 @@ class ParticipantsMixin:
                 continue
             spoken = conn.execute(
                 "SELECT 1 FROM turns t JOIN documents d ON d.id = t.document_id "
-                "WHERE d.name = ? COLLATE NOCASE AND t.speaker = ? COLLATE NOCASE LIMIT 1",
+                "WHERE mpsp_fold(d.name) = mpsp_fold(?) AND mpsp_fold(t.speaker) = mpsp_fold(?) LIMIT 1",
                 (transcript, speaker),
             ).fetchone()
             if speaker and not spoken:

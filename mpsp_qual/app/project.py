@@ -244,8 +244,8 @@ class Project(ImportMixin, ParticipantsMixin, CodingsMixin):
         sql = """SELECT d.name AS document, t.idx AS turn, t.speaker, p.participant_id,
                         t.start_time, t.start, t.end, t.text
                  FROM turns t JOIN documents d ON d.id = t.document_id
-                 LEFT JOIN participants p ON p.transcript = d.name COLLATE NOCASE
-                                          AND p.speaker = t.speaker COLLATE NOCASE"""
+                 LEFT JOIN participants p ON p.transcript_key = mpsp_fold(d.name)
+                 AND p.speaker_key = mpsp_fold(t.speaker)"""
         params: tuple = ()
         if document:
             sql += " WHERE d.name = ?"

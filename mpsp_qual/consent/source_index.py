@@ -83,8 +83,8 @@ class SourceIndex:
             """SELECT d.name AS document, t.idx AS turn, t.speaker, t.start, t.start_time,
                       t.text, p.participant_id
                FROM turns t JOIN documents d ON d.id = t.document_id
-               LEFT JOIN participants p ON p.transcript = d.name COLLATE NOCASE
-                                       AND p.speaker = t.speaker COLLATE NOCASE
+               LEFT JOIN participants p ON p.transcript_key = mpsp_fold(d.name)
+                 AND p.speaker_key = mpsp_fold(t.speaker)
                ORDER BY d.name, t.idx"""
         ).fetchall()
         self.turns = [dict(r) for r in rows]

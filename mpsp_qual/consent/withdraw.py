@@ -17,7 +17,10 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 
+from mpsp_qual.core.errors import ProjectError
+from mpsp_qual.core.labels import label_key
 from mpsp_qual.core.model import Document
+from mpsp_qual.store import purged as purged_store
 
 #: What a purged participant's characters become in the stored document text.
 FILLER = "█"
@@ -87,14 +90,14 @@ def _line_start(text: str, offset: int) -> int:
 
 
 def blank_speakers(document: Document, speakers: set[str]) -> Document:
-    """The document without the turns of ``speakers`` (compared case-insensitively).
+    """The document without the turns of ``speakers`` (compared by :func:`label_key`).
 
     Their characters in the text become :data:`FILLER` (newlines kept), so every other
     turn's offsets stay valid; the remaining turns keep their indices. Import uses
     this so that re-importing a transcript never brings a purged participant back.
     """
-    folded = {s.casefold() for s in speakers}
-    gone = [t for t in document.turns if t.speaker.casefold() in folded]
+    folded = {label_key(s) for s in speakers}
+    gone = [t for t in document.turns if label_key(t.speaker) in folded]
     if not gone:
         return document
     chars = list(document.text)
@@ -102,7 +105,7 @@ def blank_speakers(document: Document, speakers: set[str]) -> Document:
         for k in range(_line_start(document.text, turn.start), turn.end):
             if chars[k] != "\n":
                 chars[k] = FILLER
-    kept = tuple(t for t in document.turns if t.speaker.casefold() not in folded)
+    kept = tuple(t for t in document.turns if label_key(t.speaker) not in folded)
     return replace(document, text="".join(chars), turns=kept)
 
 
@@ -122,8 +125,42 @@ def purged_speakers(project) -> dict[str, set[str]]:
             "SELECT transcript, speaker FROM participants WHERE participant_id = ?", (pid,)
         ).fetchone()
         if row and row["transcript"] and row["speaker"]:
-            out.setdefault(row["transcript"].casefold(), set()).add(row["speaker"])
+            out.setdefault(label_key(row["transcript"]), set()).add(row["speaker"])
     return out
+
+
+def refuse_purged(
+    document: Document, salt: str, hashes: dict[str, str]
+) -> tuple[Document, list[str]]:
+    """The document without the turns of any speaker who repeats a purged participant's words.
+
+    A purge records its participant's five-word runs as hashes; a speaker whose turns
+    in ``document`` hold several of them (a renamed or edited copy of the transcript)
+    is taken for that participant, and all their turns are blanked as
+    :func:`blank_speakers` does. Returns the document and one warning per speaker.
+    """
+    if not hashes:
+        return document, []
+    by_speaker: dict[str, list] = {}
+    for turn in document.turns:
+        by_speaker.setdefault(turn.speaker, []).append(turn)
+    refused: dict[str, str] = {}
+    for speaker, turns in by_speaker.items():
+        runs = set()
+        for turn in turns:
+            runs |= {r for r in _shingles(turn.text) if len(r) == SHINGLE}
+        hits = [hashes[h] for h in (purged_store.run_hash(salt, r) for r in runs) if h in hashes]
+        # An interviewer echoing a phrase is not the participant; most of their words are.
+        if len(hits) >= 3 or (hits and len(hits) * 2 >= len(runs)):
+            refused[speaker] = hits[0]
+    if not refused:
+        return document, []
+    warnings = [
+        f"{document.name}: the words of speaker {speaker!r} match those of participant {pid}, "
+        "who was purged; their turns were left out."
+        for speaker, pid in refused.items()
+    ]
+    return blank_speakers(document, set(refused)), warnings
 
 
 def withdraw(project, participant_id: str, *, purge: bool = False) -> WithdrawReport:
@@ -157,13 +194,9 @@ def withdraw(project, participant_id: str, *, purge: bool = False) -> WithdrawRe
     # Deleted rows are overwritten with zeros rather than left on free pages.
     store.execute("PRAGMA secure_delete = ON")
     with store.transaction() as conn:
-        turns = conn.execute(
-            """SELECT t.document_id, d.name, d.path, t.idx, t.start, t.end, t.text
-               FROM turns t JOIN documents d ON d.id = t.document_id
-               WHERE d.name = ? COLLATE NOCASE AND t.speaker = ? COLLATE NOCASE
-                     AND ? != '' AND ? != ''""",
-            (person.transcript, person.speaker, person.transcript, person.speaker),
-        ).fetchall()
+        # Marked first: a purge killed before its compaction is compacted on the next open.
+        purged_store.mark_pending(store)
+        turns = purged_store.speaker_turns(store, person.transcript, person.speaker)
         texts = [" ".join(r["text"].casefold().split()) for r in turns]
         theirs: set[tuple[str, ...]] = set()
         for r in turns:
@@ -230,6 +263,8 @@ def withdraw(project, participant_id: str, *, purge: bool = False) -> WithdrawRe
         for (other,) in conn.execute("SELECT text FROM turns"):
             if theirs:
                 theirs -= _shingles(other)
+        # A copy of their transcript imported later, renamed or edited, is recognised by these.
+        purged_store.record(store, participant_id, (r for r in theirs if len(r) == SHINGLE))
         if theirs:
             for entry in conn.execute("SELECT id, detail FROM audit").fetchall():
                 try:
@@ -256,8 +291,32 @@ def withdraw(project, participant_id: str, *, purge: bool = False) -> WithdrawRe
                 "documents": report.documents,
             },
         )
-    store.compact()
+    store.finish_compaction()
+    _check_gone(store, participant_id, turns)
     return report
+
+
+def _check_gone(store, participant_id: str, turns) -> None:
+    """Raise unless no line of their turns is left in the bytes of the file (or its side files).
+
+    Lines that some kept text also holds (a phrase someone else said, a codebook example
+    the report warned of) do not count.
+    """
+    needles = {
+        line.strip() for r in turns for line in r["text"].splitlines() if len(line.strip()) >= 12
+    }
+    found = purged_store.leftover(store.path, needles)
+    if not found:
+        return
+    live = purged_store.live_text(store)
+    found = [n for n in found if not any(n in value for value in live)]
+    if found:
+        purged_store.mark_pending(store)
+        raise ProjectError(
+            f"the purge of {participant_id} was saved, but {len(found)} passage(s) of their words "
+            f"are still in the bytes of {store.path}; close any other program that has it open "
+            "and run the purge again."
+        )
 
 
 #: Tables and columns a purge has dealt with; any other text column is searched.

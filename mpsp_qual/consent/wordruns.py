@@ -66,8 +66,8 @@ class SpokenRuns:
         rows = project.store.execute(
             """SELECT p.participant_id, t.speaker, d.name AS document, t.text
                FROM turns t JOIN documents d ON d.id = t.document_id
-               LEFT JOIN participants p ON p.transcript = d.name COLLATE NOCASE
-                                       AND p.speaker = t.speaker COLLATE NOCASE
+               LEFT JOIN participants p ON p.transcript_key = mpsp_fold(d.name)
+                 AND p.speaker_key = mpsp_fold(t.speaker)
                ORDER BY d.name, t.idx"""
         ).fetchall()
         return cls(tuple(r) for r in rows)

@@ -20,8 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from mpsp_qual.core.errors import ProjectError
+from mpsp_qual.core.labels import label_key
 
 PROJECT_FILE = "project.sqlite"
+#: Setting present while a purge has committed but the file is not yet compacted.
+COMPACTION_PENDING = "purge_compaction_pending"
 
 #: (name, SQL) in order; a project at user_version N has applied the first N.
 MIGRATIONS: list[tuple[str, str]] = [
@@ -134,7 +137,63 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # SQLite's NOCASE folds ASCII only: "ZOË ÜNAL" and "Zoë Ünal" were two people.
+        # Participants carry their label keys (core.labels.label_key, NFC + casefold),
+        # kept by triggers, and every join to them compares keys.
+        "0002_label_keys",
+        """
+        ALTER TABLE participants ADD COLUMN transcript_key TEXT NOT NULL DEFAULT '';
+        ALTER TABLE participants ADD COLUMN speaker_key TEXT NOT NULL DEFAULT '';
+        UPDATE participants SET transcript_key = mpsp_fold(transcript),
+                                speaker_key = mpsp_fold(speaker);
+        CREATE INDEX participants_keys ON participants(transcript_key, speaker_key);
+        CREATE TRIGGER participants_keys_insert AFTER INSERT ON participants BEGIN
+            UPDATE participants SET transcript_key = mpsp_fold(NEW.transcript),
+                                    speaker_key = mpsp_fold(NEW.speaker)
+            WHERE participant_id = NEW.participant_id;
+        END;
+        CREATE TRIGGER participants_keys_update AFTER UPDATE OF transcript, speaker
+        ON participants BEGIN
+            UPDATE participants SET transcript_key = mpsp_fold(NEW.transcript),
+                                    speaker_key = mpsp_fold(NEW.speaker)
+            WHERE participant_id = NEW.participant_id;
+        END;
+        DROP VIEW segment_view;
+        CREATE VIEW segment_view AS
+            SELECT s.id AS segment_id, d.name AS document, s.turn_idx AS turn, s.seq AS seq,
+                   s.speaker AS speaker, p.participant_id AS participant_id,
+                   t.start_time AS start_time, s.start AS start, s.end AS end, s.text AS text,
+                   COALESCE(p.withdrawn, 0) AS withdrawn, s.document_id AS document_id
+            FROM segments s
+            JOIN documents d ON d.id = s.document_id
+            JOIN turns t ON t.document_id = s.document_id AND t.idx = s.turn_idx
+            LEFT JOIN participants p
+                ON p.transcript_key = mpsp_fold(d.name) AND p.speaker_key = mpsp_fold(s.speaker);
+        CREATE TABLE purged_text (
+            hash TEXT PRIMARY KEY,
+            participant_id TEXT NOT NULL
+        );
+        """,
+    ),
 ]
+
+#: The join from turns ``t`` of documents ``d`` to their participant ``p`` (by label keys).
+PARTICIPANT_OF_TURN = (
+    "LEFT JOIN participants p ON p.transcript_key = mpsp_fold(d.name) "
+    "AND p.speaker_key = mpsp_fold(t.speaker)"
+)
+
+
+def _statements(sql: str) -> Iterator[str]:
+    """The statements of a migration, a trigger's ``BEGIN ... END`` kept whole."""
+    pending = ""
+    for piece in sql.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending
+            pending = ""
 
 
 def now() -> str:
@@ -166,6 +225,7 @@ class Store:
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None)
             self.conn.row_factory = sqlite3.Row
+            self.conn.create_function("mpsp_fold", 1, label_key, deterministic=True)
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
@@ -173,6 +233,7 @@ class Store:
             raise ProjectError(f"{self.path} is not a readable project file ({exc}).") from None
         self._depth = 0
         self.migrate()
+        self._resume_compaction()
 
     @property
     def version(self) -> int:
@@ -188,9 +249,8 @@ class Store:
             )
         for number, (name, sql) in enumerate(MIGRATIONS[version:], start=version + 1):
             with self.transaction():
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
+                for statement in _statements(sql):
+                    self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {number}")
                 self.conn.execute(
                     "INSERT INTO audit (at, who, action, detail) VALUES (?, ?, ?, ?)",
@@ -259,6 +319,26 @@ class Store:
             self._checkpoint()
         except sqlite3.OperationalError as exc:
             raise self._busy() from exc
+
+    def finish_compaction(self) -> None:
+        """Compact the file, then clear the mark a purge left (compacting once more).
+
+        Raises:
+            ProjectError: the file could not be compacted; the mark stays for next time.
+        """
+        self.compact()
+        with self.transaction():
+            self.conn.execute("DELETE FROM settings WHERE key = ?", (COMPACTION_PENDING,))
+        self.compact()
+
+    def _resume_compaction(self) -> None:
+        """Finish the compaction of a purge that was killed after its commit."""
+        if self.get_setting(COMPACTION_PENDING) is None:
+            return
+        # A read-only or busy file is still opened; the mark stays for the next time.
+        with contextlib.suppress(ProjectError, sqlite3.Error):
+            self.conn.execute("PRAGMA secure_delete = ON")
+            self.finish_compaction()
 
     def _checkpoint(self) -> None:
         busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()

@@ -1,0 +1,111 @@
+"""What a purge leaves behind on purpose: hashes of the purged words, and a pending mark.
+
+A purge records a salted hash of every five-word run its participant said, so that a
+copy of their transcript imported later (renamed or edited) can be recognised without
+keeping the words; and it marks the file as waiting for compaction until ``VACUUM``
+has run, so that a purge killed between its commit and its compaction is finished the
+next time the project is opened. :func:`leftover` reads the raw bytes of the file and
+its side files, for the check that a purge's words are really gone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+
+from mpsp_qual.store.db import COMPACTION_PENDING, Store
+
+_SALT = "purge_salt"
+#: The files SQLite may keep beside ``project.sqlite``.
+SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def _salt(store: Store) -> str:
+    salt = store.get_setting(_SALT)
+    if salt is None:
+        salt = secrets.token_hex(16)
+        store.set_setting(_SALT, salt)
+    return salt
+
+
+def run_hash(salt: str, run: Iterable[str]) -> str:
+    """The salted hash of one run of (case-folded) words."""
+    return hashlib.sha256((salt + "\x1f" + " ".join(run)).encode("utf-8")).hexdigest()
+
+
+def record(store: Store, participant_id: str, runs: Iterable[tuple[str, ...]]) -> int:
+    """Remember the runs of words a purge removed (as hashes); call inside its transaction."""
+    salt = _salt(store)
+    rows = [(run_hash(salt, run), participant_id) for run in runs]
+    store.executemany(
+        "INSERT OR IGNORE INTO purged_text (hash, participant_id) VALUES (?, ?)", rows
+    )
+    return len(rows)
+
+
+def hashes(store: Store) -> tuple[str, dict[str, str]]:
+    """(salt, hash -> participant id) of every purged run of words."""
+    salt = store.get_setting(_SALT) or ""
+    found = {h: pid for h, pid in store.execute("SELECT hash, participant_id FROM purged_text")}
+    return salt, found
+
+
+def mark_pending(store: Store) -> None:
+    """Say that compaction is owed (inside the purge's transaction); see
+    :meth:`Store.finish_compaction`, which clears it, and which opening the file runs."""
+    store.set_setting(COMPACTION_PENDING, "1")
+
+
+def is_pending(store: Store) -> bool:
+    return store.get_setting(COMPACTION_PENDING) is not None
+
+
+def speaker_turns(store: Store, transcript: str, speaker: str) -> list:
+    """The turns of ``speaker`` in ``transcript``, matched by label key."""
+    if not transcript or not speaker:
+        return []
+    return store.execute(
+        """SELECT t.document_id, d.name, d.path, t.idx, t.start, t.end, t.text
+           FROM turns t JOIN documents d ON d.id = t.document_id
+           WHERE mpsp_fold(d.name) = mpsp_fold(?) AND mpsp_fold(t.speaker) = mpsp_fold(?)""",
+        (transcript, speaker),
+    ).fetchall()
+
+
+def purged_ids(store: Store) -> list[str]:
+    """Participant ids that were purged (from the audit log)."""
+    return [
+        r[0]
+        for r in store.execute(
+            "SELECT DISTINCT json_extract(detail, '$.participant_id') FROM audit "
+            "WHERE action = 'participant purge' AND json_valid(detail)"
+        )
+        if r[0]
+    ]
+
+
+def leftover(path: Path, needles: Iterable[str]) -> list[str]:
+    """The ``needles`` whose UTF-8 bytes are still in ``path`` or a side file of it."""
+    blobs = []
+    for suffix in SIDE_FILES:
+        side = Path(str(path) + suffix)
+        if side.is_file():
+            blobs.append(side.read_bytes())
+    return [n for n in needles if any(n.encode("utf-8") in b for b in blobs)]
+
+
+def live_text(store: Store) -> list[str]:
+    """Every text value in the file's tables (what a compacted file still holds on purpose)."""
+    out = []
+    tables = [
+        r[0]
+        for r in store.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    for table in tables:
+        for row in store.execute(f'SELECT * FROM "{table}"'):
+            out.extend(v for v in row if isinstance(v, str))
+    return out
