@@ -387,6 +387,11 @@ def test_offsets_are_unicode_code_points_not_bytes(tmp_path: Path):
     assert int(sel.get("endPosition")) == text.index(".\n", expected) + 1
 
 
+def protections(name: str, organisation: str, role: str, attribution: str) -> dict[str, str]:
+    """The register fields redaction and attribution need, as exported Text variables."""
+    return {"name": name, "organisation": organisation, "role": role, "attribution": attribution}
+
+
 def test_participants_become_cases_with_attributes_consent_and_their_selections(
     coded: Project, tmp_path: Path
 ):
@@ -409,23 +414,43 @@ def test_participants_become_cases_with_attributes_consent_and_their_selections(
     # The register in conftest: P02 declined quotes; P02 and P03 share beta.txt.
     assert cases == {
         "P01": (
-            {"sector": "Social care", "consent_quotes": "true", "consent_named": "true"},
+            {
+                "sector": "Social care",
+                **protections("Alice Moss", "Fenmoor Care", "Chief Executive", "Social care PSM"),
+                "consent_quotes": "true",
+                "consent_named": "true",
+            },
             ["alpha.txt"],
             ["alpha.txt#1.0", "alpha.txt#3.0"],
         ),
         "P02": (
-            {"sector": "Health", "consent_quotes": "false", "consent_named": "false"},
+            {
+                "sector": "Health",
+                **protections("Ben Hart", "Hartwell Health", "Director", "Health PSM"),
+                "consent_quotes": "false",
+                "consent_named": "false",
+            },
             ["beta.txt"],
             ["beta.txt#1.0", "beta.txt#4.0"],
         ),
         "P03": (
-            {"sector": "Health", "consent_quotes": "true", "consent_named": "false"},
+            {
+                "sector": "Health",
+                **protections("Cara Lin", "Hartwell Health", "Finance Director", "Health PSM"),
+                "consent_quotes": "true",
+                "consent_named": "false",
+            },
             ["beta.txt"],
             ["beta.txt#2.0"],
         ),
     }
     types = {v.get("name"): v.get("typeOfVariable") for v in root.iter(q(P, "Variable"))}
-    assert types == {"sector": "Text", "consent_quotes": "Boolean", "consent_named": "Boolean"}
+    assert types == {
+        "sector": "Text",
+        **dict.fromkeys(("name", "organisation", "role", "attribution"), "Text"),
+        "consent_quotes": "Boolean",
+        "consent_named": "Boolean",
+    }
 
 
 def test_memos_become_notes_referred_to_from_their_selection(coded: Project, tmp_path: Path):

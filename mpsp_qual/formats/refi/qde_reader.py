@@ -84,6 +84,7 @@ class QdeReader:
         self.people: list[Participant] = []
         self.segment_speakers: dict[tuple[str, str], str] = {}  # (source guid, sel guid) -> label
         self._linked: dict[str, str | None] = {}  # source guid -> its only case's label
+        self.ours = False  # written by mpsp-qual: selections of no case are nobody's
 
     # -- the file --------------------------------------------------------------------
 
@@ -138,6 +139,9 @@ class QdeReader:
 
     def read(self) -> None:
         root = self.root()
+        # Our own exports hold every participant's speech as a selection of their case, so
+        # that text outside those selections is someone else's (the interviewer's).
+        self.ours = (root.get("origin") or "").split(" ")[0] == G.ORIGIN.split(" ")[0]
         project_name = " ".join((root.get("name") or "").split()) or self.path.name.split(".")[0]
         for i, user in enumerate(root.iterfind("{*}Users/{*}User"), start=1):
             guid = (user.get("guid") or "").strip()
@@ -367,7 +371,7 @@ class QdeReader:
             label = self.segment_speakers.get((source.guid, guid))
             if label:
                 return label
-        return self.turn_speaker(source)
+        return UNKNOWN_SPEAKER if self.ours else self.turn_speaker(source)
 
     def turn_speaker(self, source: Source) -> str:
         return self._linked.get(source.guid) or UNKNOWN_SPEAKER

@@ -47,6 +47,10 @@ __all__ = ["WITHDRAWN_MARK", "ExportReport", "export_qdpx", "project_to_qdpx"]
 #: What replaces a withdrawn participant's turns in exported transcript text.
 WITHDRAWN_MARK = "[words of a withdrawn participant removed]"
 _CONSENT = ("consent_quotes", "consent_named")
+#: Register fields that redaction and attribution need; they travel as Text variables
+#: (``import-qdpx`` reads them back under these names).
+_PROTECTIONS = ("name", "organisation", "role", "attribution")
+_PROTECTION_HELP = "From the participants register: quotes are redacted and attributed by it."
 _CONSENT_HELP = {
     "consent_quotes": "The participant agreed to be quoted (from the participants register).",
     "consent_named": "The participant agreed to be named under quotes (from the register).",
@@ -275,12 +279,18 @@ def _add_cases(
     if people.empty:
         return
     attributes = [c for c in people.columns if c not in PARTICIPANT_COLUMNS]
-    variable_guid = {name: G.derive("variable", name) for name in (*attributes, *_CONSENT)}
+    variable_guid = {
+        name: G.derive("variable", name) for name in (*attributes, *_PROTECTIONS, *_CONSENT)
+    }
     variables = _el(root, "Variables")
     for name in attributes:
         variable = _el(variables, "Variable", guid=variable_guid[name], name=clean_text(name))
         variable.set("typeOfVariable", "Text")
         _el(variable, "Description").text = "A participant attribute from the register."
+    for name in _PROTECTIONS:
+        variable = _el(variables, "Variable", guid=variable_guid[name], name=name)
+        variable.set("typeOfVariable", "Text")
+        _el(variable, "Description").text = _PROTECTION_HELP
     for name in _CONSENT:
         variable = _el(variables, "Variable", guid=variable_guid[name], name=name)
         variable.set("typeOfVariable", "Boolean")
@@ -290,7 +300,7 @@ def _add_cases(
     for person in people.to_dict("records"):
         pid = person["participant_id"]
         case = _el(cases, "Case", guid=G.derive("case", pid), name=clean_text(pid))
-        for name in attributes:
+        for name in (*attributes, *_PROTECTIONS):
             if not _blank(person.get(name)):
                 value = _el(case, "VariableValue")
                 _el(value, "VariableRef", targetGUID=variable_guid[name])

@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from array import array
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +43,7 @@ from mpsp_qual.app.project import Project
 from mpsp_qual.core.errors import ProjectError
 from mpsp_qual.core.model import Document, PathLike, Segment, Turn
 from mpsp_qual.formats.refi import guids as G
-from mpsp_qual.formats.refi.qde_reader import QdeReader
+from mpsp_qual.formats.refi.qde_reader import UNKNOWN_SPEAKER, QdeReader
 from mpsp_qual.inputs.segment import TokenData, get_nlp, lemmatize
 from mpsp_qual.store.db import PROJECT_FILE, now
 
@@ -75,6 +77,41 @@ def _tokens(nlp, texts: list[str]) -> list[TokenData]:
     return out
 
 
+#: Text between two selections that is only the next speaker's label ("Dana Reyes:").
+_LONE_LABEL = re.compile(r"[^\n:]{1,60}:\Z")
+
+
+def _speaker_turns(text: str, spans: list[tuple[str, int, int]]) -> list[Turn] | None:
+    """Turns of a source from its selections' (speaker, start, end), sorted by start.
+
+    Consecutive selections of one speaker with only blank text between them are one
+    turn; other text between selections is a turn of :data:`UNKNOWN_SPEAKER`. None when
+    selections overlap (they cannot all be turns).
+    """
+    pieces: list[tuple[str, int, int]] = []
+    at = 0
+    for speaker, start, end in spans:
+        if start < at:
+            return None
+        gap = text[at:start].strip()
+        if gap and not _LONE_LABEL.match(gap):
+            pieces.append((UNKNOWN_SPEAKER, at, start))
+        pieces.append((speaker, start, end))
+        at = end
+    if text[at:].strip():
+        pieces.append((UNKNOWN_SPEAKER, at, len(text)))
+    merged: list[list] = []
+    for speaker, start, end in pieces:
+        if merged and merged[-1][0] == speaker:
+            merged[-1][2] = end
+        else:
+            merged.append([speaker, start, end])
+    return [
+        Turn(i, speaker, text[start:end], start, end)
+        for i, (speaker, start, end) in enumerate(merged)
+    ]
+
+
 def _write(project: Project, reader: QdeReader, report: QdpxImport) -> None:
     store = project.store
     with store.transaction() as conn:
@@ -89,15 +126,29 @@ def _write(project: Project, reader: QdeReader, report: QdpxImport) -> None:
         for source in reader.sources:
             speaker = reader.turn_speaker(source)
             ordered = sorted(source.selections.values(), key=lambda s: (s.start, s.end))
+            speakers = [reader.speaker(source, selection) for selection in ordered]
+            turns = (
+                _speaker_turns(
+                    source.text, [(w, s.start, s.end) for w, s in zip(speakers, ordered)]
+                )
+                if reader.ours
+                else None
+            )
+            if turns is None:
+                turns = [Turn(0, speaker, source.text, 0, len(source.text))]
+            starts = [t.start for t in turns]
             segments = []
+            seqs: dict[int, int] = {}
             for k, selection in enumerate(ordered):
-                sid = f"{source.name}#0.{k}"
+                turn = max(bisect_right(starts, selection.start) - 1, 0)
+                seqs[turn] = seq = seqs.get(turn, -1) + 1
+                sid = f"{source.name}#{turn}.{seq}" if len(turns) > 1 else f"{source.name}#0.{k}"
                 segments.append(
                     Segment(
                         segment_id=sid,
                         document=source.name,
-                        turn=0,
-                        speaker=reader.speaker(source, selection),
+                        turn=turn if len(turns) > 1 else 0,
+                        speaker=speakers[k],
                         participant_id=None,
                         start=selection.start,
                         end=selection.end,
@@ -113,7 +164,7 @@ def _write(project: Project, reader: QdeReader, report: QdpxImport) -> None:
             document = Document(
                 name=source.name,
                 text=source.text,
-                turns=(Turn(0, speaker, source.text, 0, len(source.text)),),
+                turns=tuple(turns),
                 format="refi",
                 metadata={"refi_guid": source.guid, "imported_from": str(reader.path)},
             )
