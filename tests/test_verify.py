@@ -276,13 +276,14 @@ def test_curly_single_quotes_and_guillemets_are_read():
         Apostrophes are no marks: we don’t read ‘the partners’ as a quote here.
         After a bracket (‘they had a different agenda from ours’) too.
         Guillemets: «we wanted to diversify into a new market».
-        Straight singles stay unread: 'they had a different agenda from ours'.
+        Straight singles are read too: 'they had a different agenda from ours'.
         """
     )
     assert passages_from_markdown(text) == [
         Passage("we were stretched, honestly, from day one", "line 1"),
         Passage("they had a different agenda from ours", "line 3"),
         Passage("we wanted to diversify into a new market", "line 4"),
+        Passage("they had a different agenda from ours", "line 5"),
     ]
 
 

@@ -1,16 +1,16 @@
 """Report drafts: the quoted passages of a .docx, .md or .txt draft.
 
 :func:`extract_passages` finds every quoted passage of six words or more in a draft:
-text in curly “…” or straight "…" double quotation marks, in curly single quotation
-marks ‘…’ (British style) and in guillemets «…», and Markdown block quotes (``> …``;
-in Word, paragraphs in a Quote style, and the paragraphs of tables too). A curly ‘
-opens a quotation only at the start of a paragraph or after a space or opening
-punctuation, and a ’ closes it only when no letter follows, so that the apostrophes of
-"don’t" and "Angela’s" are not read as quotation marks (a plural possessive, "the
-partners’ view", still ends a single-quoted passage early). Straight single quotes
-'…' are not read: in plain text an apostrophe, a straight opening quote and a closing
-one are the same character, so "the partners' view" or "'90s" would open or close
-passages at random. A quotation running over several paragraphs, whose opening
+text in curly “…” or straight "…" double quotation marks, in curly ‘…’ or straight '…'
+single quotation marks (British style), in guillemets «…» and ‹…›, in German „…“, in
+corner brackets 「…」 and 『…』, in HTML ``<q>``, and block quotes (Markdown ``> …`` and
+HTML ``<blockquote>``; in Word, paragraphs in a Quote style or starting with ``>``, and
+the paragraphs of tables too). A single quotation mark, curly or straight, opens a
+quotation only at the start of a paragraph or after a space or opening punctuation, and
+closes it only when no letter follows, so that the apostrophes of "don’t" and
+"Angela's" are not read as quotation marks (a plural possessive, "the partners’ view",
+still ends a single-quoted passage early, and "'90s" may open one: a passage read
+wrongly is reported as not found, never passed). A quotation running over several paragraphs, whose opening
 paragraphs have an opening mark and no closing one (the British and American
 convention), is read one passage per paragraph, and so is a last paragraph that closes
 it without opening again. Code fences are skipped, emphasis marks dropped, a block
@@ -49,15 +49,46 @@ _OPENING_CONTEXT = '([{“"«‘—–-/'
 _PAIRED = {
     "double": re.compile(r"“([^“”]+)”"),
     "guillemet": re.compile(r"«([^«»]+)»"),
+    # German and Polish: „…“ and „…”.
+    "low": re.compile(r"„([^„“”]+)[“”]"),
+    "single guillemet": re.compile(r"‹([^‹›]+)›"),
+    "corner": re.compile(r"「([^「」]+)」|『([^『』]+)』"),
     "straight": re.compile(r'"([^"]+)"'),
     # ‘ at the start or after a space or opening punctuation; ’ with no letter after it.
     "single": re.compile(r"(?<![^\s(\[{“\"«—–/-])‘(?=\S)(.+?)’(?![^\W\d_])", re.S),
+    # The same rule for straight single quotes (the usual British style in plain text):
+    # the apostrophes of "don't" and "Angela's" have a letter on both sides.
+    "apostrophe": re.compile(r"(?<![^\s(\[{“\"«—–/-])'(?=[^\s'])(.+?)(?<=\S)'(?![^\W\d_])", re.S),
 }
-_MARK = re.compile('[“”«»"‘’]')
-_OPENERS = {"double": "“", "guillemet": "«", "straight": '"', "single": "‘"}
-_CLOSERS = {"double": "”", "guillemet": "»", "straight": '"', "single": "’"}
+_MARK = re.compile("[“”«»\"‘’„‹›「」『』']")
+_OPENERS = {
+    "double": "“",
+    "guillemet": "«",
+    "low": "„",
+    "single guillemet": "‹",
+    "corner": "「",
+    "straight": '"',
+    "single": "‘",
+    "apostrophe": "'",
+}
+_CLOSERS = {
+    "double": "”",
+    "guillemet": "»",
+    "low": "“",
+    "single guillemet": "›",
+    "corner": "」",
+    "straight": '"',
+    "single": "’",
+    "apostrophe": "'",
+}
+#: Marks that are also apostrophes: they open and close only beside a space or punctuation.
+_AMBIGUOUS = ("single", "straight", "apostrophe")
+_OPEN_MARKS = "“\"‘«„‹「『'"
+_CLOSE_MARKS = "”\"’»“›」』'"
 _DASH_ATTRIBUTION = re.compile(r"^\s*(?:[–—]|-{1,2})\s+\S")
-_TRAILING_ATTRIBUTION = re.compile(r'^\s*[“"‘«](?P<inner>.+)[”"’»]\s*(?:[–—]|-{1,2})\s+.+$', re.S)
+_TRAILING_ATTRIBUTION = re.compile(
+    rf"^\s*[{_OPEN_MARKS}](?P<inner>.+)[{_CLOSE_MARKS}]\s*(?:[–—]|-{{1,2}})\s+.+$", re.S
+)
 _EMPHASIS = re.compile(r"(?<!\w)[*_]{1,3}|[*_]{1,3}(?!\w)")
 
 
@@ -71,7 +102,7 @@ def _unquote(text: str) -> str:
     m = _TRAILING_ATTRIBUTION.match(text)
     if m:
         text = m["inner"]
-    if len(text) >= 2 and text[0] in '“"‘«' and text[-1] in '”"’»':
+    if len(text) >= 2 and text[0] in _OPEN_MARKS and text[-1] in _CLOSE_MARKS:
         text = text[1:-1]
     return text.strip()
 
@@ -84,7 +115,7 @@ def passage_words(text: str) -> int:
 def _is_opener(text: str, i: int, kind: str) -> bool:
     if text[i] != _OPENERS[kind]:
         return False
-    if kind in ("single", "straight"):
+    if kind in _AMBIGUOUS:
         if i and not (text[i - 1].isspace() or text[i - 1] in _OPENING_CONTEXT):
             return False
         if i + 1 >= len(text) or text[i + 1].isspace():
@@ -95,7 +126,7 @@ def _is_opener(text: str, i: int, kind: str) -> bool:
 def _is_closer(text: str, i: int, kind: str) -> bool:
     if text[i] != _CLOSERS[kind]:
         return False
-    if kind in ("single", "straight"):
+    if kind in _AMBIGUOUS:
         if i + 1 < len(text) and text[i + 1].isalpha():
             return False
         if i == 0 or text[i - 1].isspace():
@@ -113,7 +144,7 @@ class _Scan:
     @classmethod
     def of(cls, text: str) -> _Scan:
         found = [
-            (m.start(), m.end(), m.start(1), m.end(1))
+            (m.start(), m.end(), m.start(m.lastindex), m.end(m.lastindex))
             for rx in _PAIRED.values()
             for m in rx.finditer(text)
         ]
@@ -172,10 +203,11 @@ def _inline(
             at = scan.open_tail(kind)
             if at is None:
                 continue
-            if kind == "single":
+            if kind in ("single", "apostrophe"):
                 after = scans[k + 1] if k + 1 < len(scans) else None
                 if after is None or not (
-                    after.text.lstrip().startswith("‘") or after.lead_close(kind) is not None
+                    after.text.lstrip().startswith(_OPENERS[kind])
+                    or after.lead_close(kind) is not None
                 ):
                     continue
             open_at.append((at, kind))
@@ -219,9 +251,28 @@ def _expand(items: list, min_words: int) -> list[Passage]:
 _BREAK = "break"  # an item that ends a run of paragraphs (a block quote, a code fence)
 
 
+_HTML_BLOCK = re.compile(r"<blockquote\b[^>]*>(.*?)</blockquote\s*>", re.S | re.I)
+_HTML_Q = re.compile(r"<q\b[^>]*>(.*?)</q\s*>", re.S | re.I)
+_HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+
+
+def _html_quotes(text: str) -> str:
+    """Markdown with HTML quotations in Markdown's own terms, keeping the line numbers:
+    ``<blockquote>`` lines become ``> `` lines, ``<q>…</q>`` becomes “…”."""
+
+    def block(m: re.Match[str]) -> str:
+        before = "" if m.start() == 0 or text[m.start() - 1] == "\n" else "\n"
+        lines = m.group(1).split("\n")
+        return before + "\n".join("> " + _HTML_TAG.sub(" ", line) for line in lines) + "\n"
+
+    text = _HTML_BLOCK.sub(block, text)
+    return _HTML_Q.sub(lambda m: "“" + _HTML_TAG.sub(" ", m.group(1)) + "”", text)
+
+
 def passages_from_markdown(text: str, *, min_words: int = MIN_WORDS) -> list[Passage]:
-    """Quoted passages of Markdown (or plain) text: block quotes and text in quotation marks."""
-    lines = text.splitlines()
+    """Quoted passages of Markdown (or plain) text: block quotes (Markdown ``> `` and HTML
+    ``<blockquote>``) and text in quotation marks (``<q>`` too)."""
+    lines = _html_quotes(text).splitlines()
     items: list = []
     fence = None
     para: list[str] = []
@@ -308,7 +359,11 @@ def passages_from_docx(path: Path, *, min_words: int = MIN_WORDS) -> list[Passag
     for number, para in enumerate(paragraphs, start=1):
         text = para.text
         style = (para.style.name if para.style is not None else "") or ""
-        if "quote" in style.casefold() and text.strip():
+        # A paragraph pasted from Markdown ("> …") is a block quote as much as a Quote style.
+        marked = re.match(r"^\s*(?:>\s?)+", text)
+        if marked:
+            text = text[marked.end() :]
+        if ("quote" in style.casefold() or marked) and text.strip():
             items.append(_BREAK)
             if _DASH_ATTRIBUTION.match(text):
                 continue
