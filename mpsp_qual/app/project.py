@@ -239,17 +239,25 @@ class Project(ImportMixin, ParticipantsMixin, CodingsMixin):
             )
         return row[0]
 
-    def turns(self, *, document: str | None = None) -> pd.DataFrame:
-        """Every turn, the interviewer's included: columns :data:`TURN_COLUMNS`."""
+    def turns(self, *, document: str | None = None, include_withdrawn: bool = True) -> pd.DataFrame:
+        """Every turn, the interviewer's included: columns :data:`TURN_COLUMNS`.
+
+        Args:
+            document: only this document's turns.
+            include_withdrawn: keep the turns of withdrawn participants.
+        """
         sql = """SELECT d.name AS document, t.idx AS turn, t.speaker, p.participant_id,
                         t.start_time, t.start, t.end, t.text
                  FROM turns t JOIN documents d ON d.id = t.document_id
                  LEFT JOIN participants p ON p.transcript_key = mpsp_fold(d.name)
                  AND p.speaker_key = mpsp_fold(t.speaker)"""
         params: tuple = ()
+        clauses = [] if include_withdrawn else ["COALESCE(p.withdrawn, 0) = 0"]
         if document:
-            sql += " WHERE d.name = ?"
+            clauses.append("d.name = ?")
             params = (document,)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
         sql += " ORDER BY d.name, t.idx"
         return pd.read_sql_query(sql, self.store.conn, params=params).reindex(columns=TURN_COLUMNS)
 

@@ -128,7 +128,8 @@ def documents(project: Project, fmt: str, output: Path | None) -> None:
 @pass_project
 def turns(project: Project, document: str | None, fmt: str, output: Path | None) -> None:
     """List every speaker turn, the interviewer's included."""
-    emit(project.turns(document=document), fmt, output)
+    # A withdrawn participant's words are listed nowhere.
+    emit(project.turns(document=document, include_withdrawn=False), fmt, output)
 
 
 @cli.command()

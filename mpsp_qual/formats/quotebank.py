@@ -31,7 +31,8 @@ import pandas as pd
 from mpsp_qual.core.errors import QuoteError, SheetError
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import Codebook, PathLike
-from mpsp_qual.formats.tables import csv_safe, set_text_cell
+from mpsp_qual.formats.safe_text import markdown_text, printable
+from mpsp_qual.formats.tables import csv_frame, set_text_cell
 
 FORMATS = (".md", ".docx", ".xlsx", ".csv")
 TABLE_COLUMNS = [
@@ -151,20 +152,22 @@ def write_quote_bank(
     else:
         table = _table(frame, codebook).rename(columns=dict(TABLE_COLUMNS))
         with atomic_path(target) as tmp:
-            tmp.write_text(table.map(csv_safe).to_csv(index=False), encoding="utf-8")
+            tmp.write_text(csv_frame(table).to_csv(index=False), encoding="utf-8")
     return int(frame["quote_id"].nunique()) if not frame.empty else 0
 
 
 def _write_markdown(frame: pd.DataFrame, codebook: Codebook, target: Path, title: str) -> None:
-    lines = [f"# {title}", ""]
+    # Transcript text is escaped: a line of HTML, a javascript: link or a remote image
+    # in an interview renders as the words it is, never as markup.
+    lines = [f"# {markdown_text(title)}", ""]
     if frame.empty:
         lines += ["No quotes match.", ""]
     for level, heading, quotes in _ordered(frame, codebook):
-        lines += [f"{'#' * min(level + 1, 6)} {heading}", ""]
+        lines += [f"{'#' * min(level + 1, 6)} {markdown_text(heading)}", ""]
         for q in quotes:
-            body = quoted(q["text"]).splitlines() or [""]
+            body = quoted(markdown_text(q["text"])).splitlines() or [""]
             lines += [f"> {line}".rstrip() for line in body]
-            lines += [">", f"> – {q['attribution']}", ""]
+            lines += [">", f"> – {markdown_text(str(q['attribution']))}", ""]
     with atomic_path(target) as tmp:
         tmp.write_text("\n".join(lines), encoding="utf-8")
 
@@ -185,13 +188,14 @@ def _write_docx(frame: pd.DataFrame, codebook: Codebook, target: Path, title: st
         para = doc.add_paragraph()
         if style is not None:
             para._p.get_or_add_pPr().style = ids[style]
-        for k, line in enumerate(text.splitlines() or [""]):
+        # XML cannot hold form feeds, ESC or BEL: python-docx would fail on the first.
+        for k, line in enumerate(printable(text).splitlines() or [""]):
             if k:
                 para.add_run().add_break()
             para.add_run(line)
         return para
 
-    doc.add_heading(title, 0)
+    doc.add_heading(printable(title), 0)
     if frame.empty:
         paragraph("No quotes match.")
     for level, heading, quotes in _ordered(frame, codebook):

@@ -18,21 +18,34 @@ import pandas as pd
 from mpsp_qual.core.errors import OutputError
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import PathLike
+from mpsp_qual.formats.safe_text import printable
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("table", "csv", "json")
 
 
 def csv_safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula, prefixed with a quote mark."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    """Text that a spreadsheet would run as a formula, prefixed with a quote mark; control
+    characters (ESC, BEL...) replaced."""
+    if isinstance(value, str):
+        value = printable(value, keep="\t\n\r")
+        if value.startswith(FORMULA_PREFIXES):
+            return "'" + value
     return value
+
+
+def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every cell and every header cell neutralised by :func:`csv_safe`
+    (register columns, coder names and code ids like ``-1-1`` are headers too)."""
+    return frame.map(csv_safe).rename(columns=csv_safe)
 
 
 def set_text_cell(cell, value: Any) -> None:
     """Assign a value to an openpyxl cell, keeping strings as text, never formulas."""
     # openpyxl turns any str starting with "=" into a formula; force the string type.
+    # XML cannot hold most control characters: openpyxl would refuse the whole workbook.
+    if isinstance(value, str):
+        value = printable(value, keep="\t\n\r")
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
@@ -50,7 +63,7 @@ def _jsonable(value: Any) -> Any:
 
 def to_csv(frame: pd.DataFrame) -> str:
     """CSV text with formula-looking cells neutralised."""
-    return frame.map(csv_safe).to_csv(index=False)
+    return csv_frame(frame).to_csv(index=False)
 
 
 def to_json(frame: pd.DataFrame) -> str:
@@ -66,11 +79,12 @@ def to_terminal(frame: pd.DataFrame, *, max_text: int = 60) -> str:
 
     def cut(v: Any) -> Any:
         if isinstance(v, str):
-            v = " ".join(v.split())
+            v = " ".join(printable(v).split())
             return v if len(v) <= max_text else v[: max_text - 1] + "…"
         return v
 
-    shown = frame.map(cut)
+    # A terminal runs ESC sequences and rings BEL: headers are text from the user too.
+    shown = frame.map(cut).rename(columns=lambda c: cut(c) if isinstance(c, str) else c)
     with pd.option_context(
         "display.max_rows", None, "display.max_columns", None, "display.width", 250
     ):
