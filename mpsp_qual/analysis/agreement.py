@@ -16,8 +16,7 @@ coders already agreed on elsewhere, as coder ``consensus``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import openpyxl
@@ -28,7 +27,7 @@ from openpyxl.utils import get_column_letter
 from mpsp_qual.analysis import reliability
 from mpsp_qual.core.errors import ReliabilityError, SheetError
 from mpsp_qual.core.files import atomic_path
-from mpsp_qual.core.model import AUTO_CODER, CONSENSUS_CODER, PathLike
+from mpsp_qual.core.model import CONSENSUS_CODER, PathLike
 from mpsp_qual.formats.sheet_io import (
     CODEBOOK_SHEET,
     HASH_COLUMN,
@@ -48,14 +47,12 @@ from mpsp_qual.formats.sheet_io import (
     write_codebook_sheet,
     write_meta_sheet,
 )
-from mpsp_qual.formats.sheets import import_sheet
 from mpsp_qual.formats.tables import set_text_cell
 from mpsp_qual.store.db import now
 
 __all__ = [
     "REPORT_COLUMNS",
     "agreement_report",
-    "demo_step",
     "disagreements",
     "reconcile",
     "rounded",
@@ -534,42 +531,3 @@ def reconcile(project, path: PathLike) -> dict[str, Any]:
 
 
 # -- the demo -------------------------------------------------------------------------
-
-SAMPLE_SHEET = Path(__file__).resolve().parents[2] / "transcripts_sample" / "coder2_sheet.xlsx"
-
-
-def demo_step(
-    project,
-    outdir: PathLike,
-    *,
-    log: Callable[[str], None],
-    show: Callable[[str, pd.DataFrame], None],
-    sheet: PathLike = SAMPLE_SHEET,
-) -> pd.DataFrame:
-    """The demo's reliability step: import the second coder's sheet and compare.
-
-    Imports ``transcripts_sample/coder2_sheet.xlsx``, shows the agreement between
-    its coder and the first complete coding (the default coder: a human coder who
-    coded everything, else ``auto``), and writes ``OUTDIR/disagreements.xlsx``.
-
-    Returns:
-        The agreement report.
-    """
-    if not Path(sheet).is_file():
-        log(f"No second coder's sheet at {sheet}; agreement step skipped.")
-        return pd.DataFrame(columns=REPORT_COLUMNS)
-    summary = import_sheet(project, sheet)
-    second = summary["coder"]
-    first = project.default_coder()
-    if first == second:
-        first = AUTO_CODER
-    log(
-        f"Imported {summary['file']}: {second} coded {summary['segments']} segments "
-        f"({summary['codings']} codes, {summary['memos']} memos)."
-    )
-    report = agreement_report(project, [second, first])
-    show(f"Agreement, {second} vs {first}. {describe_units(report)}", rounded(report))
-    target = Path(outdir) / "disagreements.xlsx"
-    n = write_disagreements(project, [second, first], target)
-    log(f"Wrote {target} ({n} segments where {second} and {first} differ).")
-    return report

@@ -52,7 +52,6 @@ __all__ = [
     "autocode",
     "code_counts",
     "coded_segment_table",
-    "demo_step",
     "evidence_strength",
     "format_evidence",
     "match_segments",
@@ -463,15 +462,3 @@ def coded_segment_table(
         row["codes"] = "; ".join(row["codes"])
         row["evidence"].sort(key=lambda m: (m.get("start", 0), m.get("end", 0)))
     return pd.DataFrame(list(rows.values()), columns=SEGMENT_CODE_COLUMNS)
-
-
-def demo_step(project, outdir, *, log: Callable[[str], None], show) -> pd.DataFrame:
-    """The demo's auto-coding step: auto-code the sample and show the code table."""
-    counts = autocode(project)
-    used = int((counts["segments"] > 0).sum())
-    log(
-        f"Auto-coded {counts.attrs['segments']} participant segments: "
-        f"{counts.attrs['codings']} codings with {used} of {len(counts)} codes."
-    )
-    show("Codes applied by auto-coding", counts)
-    return counts

@@ -3,7 +3,7 @@
 Each decision (approved, declined, approved with edits) is kept in the
 ``quote_approvals`` table, keyed by the quote's segment and its character span in the
 document, with its date; :func:`request_quotes` lists the quotes to ask about (the
-bank's candidates, or the quotes a report draft uses), :func:`approve_quotes` records
+bank's candidates, or the quotes a report draft uses), :func:`record_decisions` records
 a filled-in request workbook all or nothing, and :func:`record_decision` records one
 decision. With the project setting ``quotes.require_approval`` on (the default) only
 approved quotes reach the report bank. No decision is recorded for a participant who
@@ -36,12 +36,13 @@ from mpsp_qual.consent.quotes import (
     source_hash,
 )
 from mpsp_qual.consent.wordruns import SpokenRuns, describe_speakers, windows, words
+from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import QuoteError, SheetError
 from mpsp_qual.core.model import Participant, PathLike
 
 #: The settings key: when "on", only approved quotes reach the report bank.
 REQUIRE_APPROVAL = "quotes.require_approval"
-DECISIONS = ("approved", "declined", "approved with edits")
+DECISIONS = vocab.DECISIONS
 APPROVAL_COLUMNS = [
     "quote_id",
     "segment_id",
@@ -278,8 +279,11 @@ class ApprovalReport:
     notes: list[str] = field(default_factory=list)
 
 
-def approve_quotes(project, path: PathLike) -> ApprovalReport:
-    """Record the decisions of a filled-in request workbook (``quotes request``).
+def record_decisions(project, source: PathLike, rows: list, problems: list[str]) -> ApprovalReport:
+    """Record the decisions read from a filled-in request workbook (``quotes request``).
+
+    ``rows`` and ``problems`` are what :func:`mpsp_qual.formats.quotebank.read_decisions`
+    read from ``source``; :func:`mpsp_qual.app.quoting.approve_quotes` does both.
 
     All or nothing: every row is checked first, and any problem leaves the project
     unchanged. A blank Decision leaves that quote pending; rows of a participant who
@@ -297,10 +301,8 @@ def approve_quotes(project, path: PathLike) -> ApprovalReport:
             unknown decision, an edit without its text, a quote whose transcript changed,
             or an edit that is not one (``problems`` lists each cell).
     """
-    from mpsp_qual.formats.quotebank import read_decisions
-
-    p = Path(path)
-    rows, problems = read_decisions(p)
+    p = Path(source)
+    problems = list(problems)
     people = project.participant_objects()
     quotable = quotable_participants(project)
     report = ApprovalReport()
@@ -472,7 +474,7 @@ __all__ = [
     "REQUIRE_APPROVAL",
     "ApprovalReport",
     "approvals",
-    "approve_quotes",
+    "record_decisions",
     "edit_problem",
     "record_decision",
     "request_quotes",

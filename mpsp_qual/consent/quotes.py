@@ -17,17 +17,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
-from pathlib import Path
 
 import pandas as pd
 
 from mpsp_qual.consent.redact import project_redactor
+from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import QuoteError
 from mpsp_qual.core.model import Participant, PathLike
+from mpsp_qual.core.text import count_words
 
-STATUSES = ("approved", "pending", "all")
-ATTRIBUTIONS = ("label", "named")
+STATUSES = vocab.QUOTE_STATUSES
+ATTRIBUTIONS = vocab.ATTRIBUTIONS
 #: What a quote is attributed to when the register has no attribution label for it.
 FALLBACK_ATTRIBUTION = "Interviewee"
 
@@ -51,11 +51,6 @@ BANK_COLUMNS = [
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _QUOTE_ID = re.compile(r"^(?P<segment>.+):(?P<start>\d+)-(?P<end>\d+)$")
-
-
-def count_words(text: str) -> int:
-    """Words as a reader counts them ("don't" is one word, punctuation is none)."""
-    return len(_WORD.findall(text))
 
 
 def quote_id(segment_id: str, start: int, end: int) -> str:
@@ -492,52 +487,6 @@ def summary_quotes(project) -> pd.DataFrame:
 
 
 # -- the demo ----------------------------------------------------------------------------
-
-
-def demo_step(project, outdir: PathLike, *, log: Callable[[str], None], show) -> None:
-    """The quote bank's part of ``make demo``.
-
-    The sample's participants are simulated approving the quotes the draft report
-    uses: a request workbook is written from ``draft_report.md`` (``quotes request
-    --draft``), every Decision filled in as "approved", and imported as ``quotes
-    approve`` would. Then ``quotes.md`` / ``quotes.docx`` are written and the draft is
-    verified against the transcripts.
-    """
-    from mpsp_qual.app.demo import SAMPLE
-    from mpsp_qual.consent.approvals import approve_quotes, request_quotes
-    from mpsp_qual.consent.verify import verify_draft
-    from mpsp_qual.formats.quotebank import fill_decisions, write_quote_bank, write_requests
-
-    out = Path(outdir)
-    draft = SAMPLE / "draft_report.md"
-    if draft.is_file():
-        requests = request_quotes(project, draft=draft)
-        if len(requests):
-            path = out / "quote_requests.xlsx"
-            write_requests(project, requests, path)
-            fill_decisions(path, "approved", decided_at="2025-03-31")
-            report = approve_quotes(project, path)
-            log(
-                f"Quote requests: the {len(requests)} quotes the draft uses went to their "
-                f"participants ({path}), who approved them: {report.recorded} decisions recorded."
-            )
-        else:
-            log("Quote requests: every quote the draft uses has a decision already.")
-    for name in ("quotes.md", "quotes.docx"):
-        n = write_quote_bank(project, out / name)
-        log(f"Wrote {out / name} ({n} approved quotes).")
-    pending = quote_bank(project, status="pending")
-    log(
-        f"{len(pending)} more candidate quotes await approval (`mpsp-qual quotes --status pending`)."
-    )
-    if draft.is_file():
-        result = verify_draft(project, draft)
-        show(
-            f"Verify {draft.name}",
-            result[["location", "match", "participant_id", "consent", "approval", "ok"]],
-        )
-        bad = int((~result["ok"]).sum())
-        log(f"Verify: {len(result) - bad} of {len(result)} quoted passages pass.")
 
 
 __all__ = [

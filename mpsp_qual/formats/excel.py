@@ -268,7 +268,7 @@ def _about(
     survey_path: Path | None,
     survey_source: str | None,
 ) -> pd.DataFrame:
-    from mpsp_qual import __version__
+    from mpsp_qual.core._version import __version__
 
     project, coder = analysis.project, analysis.coder
     codebook = analysis.codebook
