@@ -13,7 +13,6 @@ from markdown_it import MarkdownIt
 from mpsp_qual import Project
 from mpsp_qual.cli import cli
 from mpsp_qual.consent.approvals import set_require_approval
-from mpsp_qual.consent.withdraw import withdraw
 from mpsp_qual.formats.quotebank import write_quote_bank
 
 HOSTILE = (
@@ -83,7 +82,7 @@ def test_csv_header_cells_are_neutralised(tmp_path, small_files, runner):
 
 
 def test_turns_does_not_list_a_withdrawn_participant(project, runner):
-    withdraw(project, "P02")
+    project.withdraw("P02")
     project.close()
     result = runner.invoke(cli, ["-p", str(project.directory), "turns", "--format", "csv"])
     assert result.exit_code == 0, result.output

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from mpsp_qual import Project
-from mpsp_qual.consent.withdraw import withdraw
 from mpsp_qual.core.errors import ProjectError
 from mpsp_qual.store.db import Store
 
@@ -65,7 +64,7 @@ def test_non_ascii_capitals_are_the_registered_speaker(zoe):
 
 def test_purge_folds_non_ascii_case(zoe, tmp_path):
     project, _ = zoe
-    report = withdraw(project, "P01", purge=True)
+    report = project.withdraw("P01", purge=True)
     assert report.turns == 2
     project.close()
     assert not any(p in raw_bytes(tmp_path / "proj") for p in PHRASES)
@@ -79,7 +78,7 @@ def test_decomposed_register_name_is_purged(tmp_path, small_files):
     project = Project.init(tmp_path / "proj", codebook=small_files["codebook"])
     project.import_transcripts([transcript])
     project.load_register(register)
-    withdraw(project, "P01", purge=True)
+    project.withdraw("P01", purge=True)
     project.close()
     assert not any(p in raw_bytes(tmp_path / "proj") for p in PHRASES)
 
@@ -93,11 +92,10 @@ def test_purge_killed_before_compaction_is_compacted_on_next_open(zoe, tmp_path)
         f"""
         import os
         from mpsp_qual import Project
-        from mpsp_qual.consent.withdraw import withdraw
         from mpsp_qual.store.db import Store
         Store.compact = lambda self: os._exit(9)
         Store.finish_compaction = lambda self: os._exit(9)
-        withdraw(Project.open({str(directory)!r}), "P01", purge=True)
+        Project.open({str(directory)!r}).withdraw("P01", purge=True)
         """
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
@@ -116,13 +114,13 @@ def test_purge_reports_failure_while_bytes_remain(zoe, monkeypatch):
     project.store.execute("PRAGMA wal_autocheckpoint = 0")
     monkeypatch.setattr(Store, "compact", lambda self: None)
     with pytest.raises(ProjectError, match="still in the bytes of"):
-        withdraw(project, "P01", purge=True)
+        project.withdraw("P01", purge=True)
 
 
 @pytest.mark.parametrize("edit", [False, True], ids=["renamed", "renamed-and-edited"])
 def test_renamed_copy_of_purged_transcript_is_refused_for_that_speaker(zoe, tmp_path, edit):
     project, transcript = zoe
-    withdraw(project, "P01", purge=True)
+    project.withdraw("P01", purge=True)
     text = transcript.read_text(encoding="utf-8").replace("ZOË ÜNAL", "Respondent")
     if edit:
         text = text.replace("small print", "fine print").replace("Interviewer", "Q")

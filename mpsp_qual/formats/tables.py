@@ -15,13 +15,14 @@ from typing import Any
 
 import pandas as pd
 
+from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import OutputError
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import PathLike
 from mpsp_qual.formats.safe_text import printable
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-FORMATS = ("table", "csv", "json")
+FORMATS = vocab.TABLE_FORMATS
 
 
 def csv_safe(value: Any) -> Any:

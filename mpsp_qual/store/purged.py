@@ -62,40 +62,6 @@ def is_pending(store: Store) -> bool:
     return store.get_setting(COMPACTION_PENDING) is not None
 
 
-def speaker_turns(store: Store, transcript: str, speaker: str) -> list:
-    """The turns of ``speaker`` in ``transcript``, matched by label key."""
-    if not transcript or not speaker:
-        return []
-    return store.execute(
-        """SELECT t.document_id, d.name, d.path, t.idx, t.start, t.end, t.text
-           FROM turns t JOIN documents d ON d.id = t.document_id
-           WHERE mpsp_fold(d.name) = mpsp_fold(?) AND mpsp_fold(t.speaker) = mpsp_fold(?)""",
-        (transcript, speaker),
-    ).fetchall()
-
-
-def purged_ids(store: Store) -> list[str]:
-    """Participant ids that were purged (from the audit log)."""
-    return [
-        r[0]
-        for r in store.execute(
-            "SELECT DISTINCT json_extract(detail, '$.participant_id') FROM audit "
-            "WHERE action = 'participant purge' AND json_valid(detail)"
-        )
-        if r[0]
-    ]
-
-
-def leftover(path: Path, needles: Iterable[str]) -> list[str]:
-    """The ``needles`` whose UTF-8 bytes are still in ``path`` or a side file of it."""
-    blobs = []
-    for suffix in SIDE_FILES:
-        side = Path(str(path) + suffix)
-        if side.is_file():
-            blobs.append(side.read_bytes())
-    return [n for n in needles if any(n.encode("utf-8") in b for b in blobs)]
-
-
 def live_text(store: Store) -> list[str]:
     """Every text value in the file's tables (what a compacted file still holds on purpose)."""
     out = []
@@ -109,3 +75,13 @@ def live_text(store: Store) -> list[str]:
         for row in store.execute(f'SELECT * FROM "{table}"'):
             out.extend(v for v in row if isinstance(v, str))
     return out
+
+
+def leftover(path: Path, needles: Iterable[str]) -> list[str]:
+    """The ``needles`` whose UTF-8 bytes are still in ``path`` or a side file of it."""
+    blobs = []
+    for suffix in SIDE_FILES:
+        side = Path(str(path) + suffix)
+        if side.is_file():
+            blobs.append(side.read_bytes())
+    return [n for n in needles if any(n.encode("utf-8") in b for b in blobs)]
