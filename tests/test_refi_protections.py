@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from mpsp_qual import Project
+from mpsp_qual.app.exchange import import_qdpx
 from mpsp_qual.consent.approvals import set_require_approval
 from mpsp_qual.consent.quotes import quote_bank
 from mpsp_qual.consent.verify import verify_draft
-from mpsp_qual.formats.refi import export_qdpx, import_qdpx
+from mpsp_qual.formats.refi import export_qdpx
 
 REGISTER = """\
 participant_id,transcript,speaker,name,organisation,role,consent_quotes,consent_named,attribution,withdrawn

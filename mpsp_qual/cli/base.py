@@ -17,6 +17,8 @@ import click
 from mpsp_qual.app import services
 from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import MpspQualError
+from mpsp_qual.core.limits import summarise
+from mpsp_qual.core.safe_text import printable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -158,7 +160,13 @@ def emit(frame: pd.DataFrame, fmt: str, output: Path | None, *, title: str | Non
 
 
 def warn(message: str) -> None:
-    click.echo(f"Warning: {message}", err=True)
+    click.echo(f"Warning: {printable(message)}", err=True)
+
+
+def warn_all(messages) -> None:
+    """Each warning on stderr, the rest counted after the first few ("and 999,990 more")."""
+    for message in summarise(list(messages)):
+        warn(message)
 
 
 def progress_bar(length: int, label: str):

@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING
 import click
 
 from mpsp_qual.app import services
-from mpsp_qual.cli.base import State, cli, emit, output_options, pass_project, progress_bar, warn
+from mpsp_qual.cli.base import (
+    State,
+    cli,
+    emit,
+    output_options,
+    pass_project,
+    progress_bar,
+    warn_all,
+)
 from mpsp_qual.core import vocab
 
 if TYPE_CHECKING:
@@ -98,8 +106,7 @@ def import_(project: Project, files: tuple[str, ...], register, unit, replace, s
             speaker=speaker,
             progress=lambda done, name: bar.update(1),
         )
-    for message in report.warnings:
-        warn(message)
+    warn_all(report.warnings)
     parts = [f"{len(report.imported)} imported"]
     if report.replaced:
         parts.append(f"{len(report.replaced)} replaced")
@@ -115,8 +122,7 @@ def register(project: Project, register: Path) -> None:
 
     A participant who withdrew stays withdrawn whatever the register says.
     """
-    for message in project.load_register(register):
-        warn(message)
+    warn_all(project.load_register(register))
     click.echo(f"Register loaded: {len(project.participants())} participants.")
 
 

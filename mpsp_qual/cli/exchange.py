@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mpsp_qual.app import services
-from mpsp_qual.cli.base import State, cli, pass_project, warn
+from mpsp_qual.cli.base import State, cli, pass_project, warn_all
 
 if TYPE_CHECKING:
     from mpsp_qual.app.project import Project
@@ -76,8 +76,7 @@ def export_qdpx(project: Project, output: Path) -> None:
     """
 
     report = services.export_qdpx(project, output=output)
-    for message in report.warnings:
-        warn(message)
+    warn_all(report.warnings)
     click.echo(
         f"Wrote {output}: {report.sources} sources, {report.selections} selections, "
         f"{report.codings} codings by {report.users} coder(s), {report.codes} codes, "
@@ -110,8 +109,7 @@ def import_codebook(state: State, file: Path, output: Path | None, set_: bool, f
     result = services.import_codebook(
         file, output=output, project=state.project if set_ else None, force=force
     )
-    for message in result.warnings:
-        warn(message)
+    warn_all(result.warnings)
     codes = len(result.codebook)
     if output is not None:
         click.echo(f"Wrote {output} ({codes} codes).")
@@ -138,8 +136,7 @@ def import_qdpx(state: State, file: Path, directory: Path | None) -> None:
 
     target = directory or state.directory
     report = services.import_qdpx(file, target)
-    for message in report.warnings:
-        warn(message)
+    warn_all(report.warnings)
     coders = ", ".join(report.coders) or "none"
     click.echo(
         f"Project ready in {target}: {report.documents} documents, {report.segments} segments, "

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mpsp_qual.app import services
-from mpsp_qual.cli.base import cli, coder_option, emit, output_options, pass_project, warn
+from mpsp_qual.cli.base import cli, coder_option, emit, output_options, pass_project, warn, warn_all
 from mpsp_qual.core import vocab
 
 if TYPE_CHECKING:
@@ -280,5 +280,4 @@ def withdraw_cmd(project: Project, participant_id: str, purge: bool) -> None:
             "approvals deleted; their words blanked out of the stored transcripts; "
             "project file compacted."
         )
-    for message in report.warnings:
-        warn(message)
+    warn_all(report.warnings)

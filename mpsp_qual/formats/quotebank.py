@@ -30,8 +30,9 @@ import pandas as pd
 
 from mpsp_qual.core.errors import QuoteError, SheetError
 from mpsp_qual.core.files import atomic_path
+from mpsp_qual.core.limits import check_zip
 from mpsp_qual.core.model import Codebook, PathLike
-from mpsp_qual.formats.safe_text import markdown_text, printable
+from mpsp_qual.core.safe_text import markdown_text, printable
 from mpsp_qual.formats.tables import csv_frame, set_text_cell
 
 FORMATS = (".md", ".docx", ".xlsx", ".csv")
@@ -383,6 +384,7 @@ def read_decisions(path: PathLike) -> tuple[list[DecisionRow], list[str]]:
     p = Path(path)
     if not p.is_file():
         raise SheetError(f"{p}: no such file.")
+    check_zip(p, kind="workbook")
     try:
         wb = load_workbook(p, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx

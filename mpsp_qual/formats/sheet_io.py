@@ -27,6 +27,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from mpsp_qual.core.errors import SheetError
+from mpsp_qual.core.limits import check_zip
 from mpsp_qual.core.model import PathLike
 from mpsp_qual.formats.tables import set_text_cell
 
@@ -182,6 +183,7 @@ def read_rows(path: PathLike, *, sheet: str, required: Iterable[str]) -> SheetRo
     name = path.name
     if not path.is_file():
         raise SheetError(f"{path}: no such file.")
+    check_zip(path, kind="workbook")
     try:
         # read_only streams the rows: a study's sheet can hold thousands of segments.
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)

@@ -19,7 +19,7 @@ from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import OutputError
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import PathLike
-from mpsp_qual.formats.safe_text import printable
+from mpsp_qual.core.safe_text import printable
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = vocab.TABLE_FORMATS

@@ -169,6 +169,7 @@ def load_codebook_text(text: str, *, source: str = "<string>") -> Codebook:
     """
     # The C loader (where PyYAML was built with libyaml) is about ten times faster and
     # gives the same nodes and line marks.
+    _refuse_aliases(text, source)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         root = loader.get_single_node()
@@ -198,6 +199,23 @@ def load_codebook_text(text: str, *, source: str = "<string>") -> Codebook:
     else:
         problems.file("has no codes; add a 'codes:' list.")
     return _finish(name or "", _text(_value(top, "version")) or "", entries, problems)
+
+
+def _refuse_aliases(text: str, source: str) -> None:
+    """Refuse YAML anchors and aliases: nine lines of ``&a [*b, *b, ...]`` expand to
+    billions of nodes (an alias bomb), and a codebook never needs them."""
+    events = yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    try:
+        for event in events:
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1 if event.start_mark is not None else "?"
+                raise _fail(
+                    source,
+                    f"uses a YAML anchor or alias at line {line} (&name or *name); write the "
+                    "value out in full, as a codebook may not repeat parts by reference.",
+                )
+    except yaml.YAMLError:
+        return  # the loader below reports the syntax error with its line
 
 
 def _line(node: yaml.Node) -> int:

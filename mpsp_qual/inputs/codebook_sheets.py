@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from mpsp_qual.core.files import atomic_path
+from mpsp_qual.core.limits import check_zip
 from mpsp_qual.core.model import Codebook
 
 __all__ = [
@@ -93,11 +94,15 @@ def read_rows(path: Path) -> list[list[Any]]:
     """
     if path.suffix.lower() == ".csv":
         return list(csv.reader(io.StringIO(read_text(path), newline="")))
+    check_zip(path, kind="workbook")
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = (
             workbook["codebook"] if "codebook" in workbook.sheetnames else workbook.worksheets[0]
         )
+        # A read-only sheet trusts the range the file declares; a program that wrote a
+        # too-small one (A1:F10 over 42 codes) would cut the codebook short, silently.
+        sheet.reset_dimensions()
         return [list(row) for row in sheet.iter_rows(values_only=True)]
     finally:
         workbook.close()

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mpsp_qual.core.errors import InputError
+from mpsp_qual.core.limits import check_zip
 from mpsp_qual.core.model import PathLike
 from mpsp_qual.core.text import count_words
 
@@ -343,6 +344,7 @@ def passages_from_docx(path: Path, *, min_words: int = MIN_WORDS) -> list[Passag
     """Quoted passages of a Word draft: Quote-style paragraphs, and text in quotation marks."""
     from docx import Document
 
+    check_zip(path, kind="Word document")
     try:
         doc = Document(str(path))
     except Exception as exc:  # python-docx raises several kinds for a file that is not .docx

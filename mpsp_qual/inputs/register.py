@@ -15,6 +15,7 @@ import pandas as pd
 
 from mpsp_qual.core.columns import PARTICIPANT_COLUMNS
 from mpsp_qual.core.errors import RegisterError
+from mpsp_qual.core.limits import check_zip
 from mpsp_qual.core.model import Participant, PathLike
 
 RESERVED = tuple(PARTICIPANT_COLUMNS)
@@ -43,6 +44,7 @@ def read_table(path: Path, *, what: str) -> pd.DataFrame:
                     path, dtype=str, keep_default_na=False, encoding="cp1252", **_LINES
                 )
         elif suffix in (".xlsx", ".xlsm"):
+            check_zip(path, kind="workbook")
             frame = pd.read_excel(path, dtype=str, keep_default_na=False)
         else:
             raise RegisterError(f"{path.name}: a {what} must be a .csv or .xlsx file.")

@@ -18,6 +18,7 @@ the pipeline itself.
 from __future__ import annotations
 
 import functools
+import re
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -32,6 +33,31 @@ from mpsp_qual.core.model import Document, Segment
 MAX_WORDS = 300
 UNITS = vocab.UNITS
 BATCH_SIZE = 256
+#: spaCy refuses a text over ``nlp.max_length`` (a million characters, error E088) and
+#: needs about a gigabyte per 100,000 characters for some components: a turn longer than
+#: this is fed to it in pieces cut at a sentence end (or a space), offsets kept.
+CHUNK_CHARS = 100_000
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+|\n")
+
+
+def pieces(text: str, limit: int = CHUNK_CHARS) -> list[tuple[int, str]]:
+    """``text`` as (offset, piece) pieces of at most ``limit`` characters, cut after a
+    sentence end in the second half of a piece, else at a space, else anywhere."""
+    out: list[tuple[int, str]] = []
+    at = 0
+    while len(text) - at > limit:
+        window = text[at : at + limit]
+        cut = 0
+        for m in _SENTENCE_END.finditer(window, limit // 2):
+            cut = m.end()
+        if not cut:
+            cut = window.rfind(" ", limit // 2) + 1
+        if cut <= 0:
+            cut = limit
+        out.append((at, window[:cut]))
+        at += cut
+    out.append((at, text[at:]))
+    return out
 
 
 @functools.lru_cache(maxsize=1)
@@ -129,12 +155,19 @@ def segment_documents(
     for document, speakers in documents:
         turns = [t for t in document.turns if not speakers or t.speaker in speakers]
         segments: list[tuple[Segment, TokenData]] = []
-        texts = (t.text for t in turns)
-        for turn, doc in zip(turns, nlp.pipe(texts, batch_size=BATCH_SIZE, disable=disable)):
+        # (turn, offset of the piece in the turn, piece): most turns are one piece.
+        parts = [(t, at, piece) for t in turns for at, piece in pieces(t.text)]
+        texts = (piece for _, _, piece in parts)
+        seq: dict[int, int] = {}
+        for (turn, at, _), doc in zip(
+            parts, nlp.pipe(texts, batch_size=BATCH_SIZE, disable=disable)
+        ):
             table = doc.to_array([ORTH, IDX]).tolist()
             forms = [_FORMS.get(orth) or _form(orth) for orth, _ in table]
             units = _units(doc, forms, unit, max_words, sentencizer)
-            for k, (first, last) in enumerate(units):
+            for first, last in units:
+                k = seq.get(turn.index, 0)
+                seq[turn.index] = k + 1
                 toks = [i for i in range(first, last) if not forms[i][2]]
                 if not toks:
                     continue
@@ -151,9 +184,9 @@ def segment_documents(
                     turn=turn.index,
                     speaker=turn.speaker,
                     participant_id=None,
-                    start=turn.start + lo,
-                    end=turn.start + hi,
-                    text=turn.text[lo:hi],
+                    start=turn.start + at + lo,
+                    end=turn.start + at + hi,
+                    text=turn.text[at + lo : at + hi],
                 )
                 segments.append((segment, TokenData(tuple(forms[i][0] for i in toks), offsets)))
         yield document, segments

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from mpsp_qual.core.errors import SurveyError
+from mpsp_qual.core.limits import check_zip
 from mpsp_qual.core.model import PathLike
 
 __all__ = ["read_survey"]
@@ -121,6 +122,7 @@ def _read_csv(file: Path, name: str) -> pd.DataFrame:
 
 
 def _read_xlsx(file: Path, name: str) -> pd.DataFrame:
+    check_zip(file, kind="workbook")
     try:
         return pd.read_excel(
             file, sheet_name=0, header=None, dtype=str, keep_default_na=False, engine="openpyxl"

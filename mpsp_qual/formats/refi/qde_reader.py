@@ -19,6 +19,7 @@ from lxml import etree
 
 from mpsp_qual.core.columns import PARTICIPANT_COLUMNS
 from mpsp_qual.core.errors import CodebookError, ExchangeError
+from mpsp_qual.core.limits import check_zip
 from mpsp_qual.core.model import Participant
 from mpsp_qual.formats.refi import guids as G
 from mpsp_qual.formats.refi.qdc import ReadCodebook, codes_from_xml, find_qde
@@ -91,6 +92,7 @@ class QdeReader:
     def root(self) -> etree._Element:
         try:
             if zipfile.is_zipfile(self.path):
+                check_zip(self.path, kind="REFI-QDA project")
                 self.archive = zipfile.ZipFile(self.path)
                 check_member_names(self.archive, source=self.source)
                 self.members = {i.filename.lower(): i for i in self.archive.infolist()}

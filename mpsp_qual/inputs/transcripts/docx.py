@@ -14,6 +14,7 @@ import docx
 from docx.opc.exceptions import PackageNotFoundError
 
 from mpsp_qual.core.errors import TranscriptError
+from mpsp_qual.core.limits import check_zip
 from mpsp_qual.core.model import Document
 from mpsp_qual.inputs.transcripts.text import parse_lines
 
@@ -28,6 +29,7 @@ def read_docx(
     """
     if path.stat().st_size == 0:
         raise TranscriptError(f"{path.name} is empty; give a transcript with at least one turn.")
+    check_zip(path, kind="Word document")
     try:
         word = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError):
