@@ -550,5 +550,5 @@ def test_a_locked_project_is_one_line_not_a_traceback(runner, proj):
     finally:
         locker.close()
     assert result.exit_code == 1
-    assert "the project file is locked by another program" in result.stderr
+    assert "project.sqlite is busy, locked by another program" in result.stderr
     assert "Traceback" not in result.output

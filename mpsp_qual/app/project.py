@@ -23,7 +23,7 @@ from mpsp_qual.core.columns import (
     SEGMENT_COLUMNS,
     TURN_COLUMNS,
 )
-from mpsp_qual.core.errors import MpspQualError, ProjectError
+from mpsp_qual.core.errors import ProjectError
 from mpsp_qual.core.model import Codebook, PathLike
 from mpsp_qual.inputs.register import read_register
 from mpsp_qual.store.db import PROJECT_FILE, Store
@@ -110,7 +110,19 @@ class Project:
             d.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ProjectError(f"cannot create project directory {d} ({exc.strerror}).") from None
-        project = cls(d, Store(d / PROJECT_FILE, create=True))
+
+        def discard() -> None:
+            # A failed init (a bad input, a full disk) leaves no half project behind.
+            if not existed:
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    (d / (PROJECT_FILE + suffix)).unlink(missing_ok=True)
+
+        try:
+            store = Store(d / PROJECT_FILE, create=True)
+        except BaseException:
+            discard()
+            raise
+        project = cls(d, store)
         try:
             with project.store.transaction():
                 if not existed:
@@ -119,11 +131,9 @@ class Project:
                     project.set_codebook(cb, force=not existed)
                 if people is not None:
                     project._participants.save(people, source=str(register))
-        except MpspQualError:
+        except BaseException:
             project.close()
-            if not existed:
-                for suffix in ("", "-wal", "-shm"):
-                    (d / (PROJECT_FILE + suffix)).unlink(missing_ok=True)
+            discard()
             raise
         return project
 

@@ -7,6 +7,7 @@ with exit status 1 here, once; usage errors stay click's (exit status 2).
 
 from __future__ import annotations
 
+import errno
 import functools
 import sys
 from pathlib import Path
@@ -59,6 +60,10 @@ def error_message(exc: MpspQualError) -> str:
 def os_error_message(exc: OSError) -> str:
     """One sentence for a file the system would not let us read or write."""
     where = exc.filename or "a file"
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return f"{where}: the disk is full; free some space and run the command again."
+    if exc.errno == errno.EROFS:
+        return f"{where}: the disk is read-only; write to a folder on another disk."
     reason = (exc.strerror or str(exc)).lower()
     return f"{where}: {reason}; check the path and its folder, then run the command again."
 

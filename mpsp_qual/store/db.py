@@ -21,6 +21,7 @@ from typing import Any
 
 from mpsp_qual.core.errors import ProjectError
 from mpsp_qual.core.labels import label_key
+from mpsp_qual.store import failures
 from mpsp_qual.store.approvals import Approvals
 from mpsp_qual.store.codings import Codings
 from mpsp_qual.store.documents import Documents
@@ -190,6 +191,24 @@ PARTICIPANT_OF_TURN = (
 )
 
 
+def _writable(path: Path) -> bool:
+    """Whether the project file and its folder (for the -wal and -shm files) are writable."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _read_only_connection(path: Path) -> sqlite3.Connection:
+    """A connection that never writes: ``mode=ro``, or ``immutable`` where even the
+    shared-memory file of the write-ahead log cannot be made (a read-only folder)."""
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+
+
 def _statements(sql: str) -> Iterator[str]:
     """The statements of a migration, a trigger's ``BEGIN ... END`` kept whole."""
     pending = ""
@@ -221,6 +240,16 @@ def database_error_message(exc: BaseException) -> str | None:
     """One sentence for an error of the database driver, or None if ``exc`` is not one."""
     if not isinstance(exc, sqlite3.Error):
         return None
+    if failures.is_full(exc):
+        return (
+            "the disk holding the project file is full, so nothing was saved; free some space "
+            "and run the command again."
+        )
+    if failures.is_read_only(exc):
+        return (
+            "the project file is read-only (the file, its folder or the disk); copy the project "
+            "folder somewhere you can write, or fix its permissions."
+        )
     if "locked" in str(exc) or "busy" in str(exc):
         return (
             "the project file is locked by another program (a notebook, a database browser, "
@@ -240,16 +269,24 @@ class Store:
                 "run {hint} there first, or pass -p PROJECT_DIR.",
                 hint="init",
             )
+        #: True when the file, its folder or its disk cannot be written: listings work.
+        self.read_only = not create and not _writable(self.path)
         try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None)
-            self.conn.row_factory = sqlite3.Row
-            self.conn.create_function("mpsp_fold", 1, label_key, deterministic=True)
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn = self._connect()
         except sqlite3.DatabaseError as exc:
+            if create:
+                # A new file that could not be made (a full disk) is left as no file.
+                raise failures.explain(exc, self.path) or ProjectError(
+                    f"{self.path} could not be created ({exc})."
+                ) from None
             raise ProjectError(f"{self.path} is not a readable project file ({exc}).") from None
         self._depth = 0
+        if self.read_only and self.version < len(MIGRATIONS):
+            self.conn.close()
+            raise ProjectError(
+                f"{self.path} is read-only and was written by an older mpsp-qual, which "
+                "this one must update first; copy the project folder somewhere you can write."
+            )
         self.migrate()
         self.documents = Documents(self)
         self.participants = Participants(self)
@@ -257,6 +294,19 @@ class Store:
         self.purge = Purge(self)
         self.approvals = Approvals(self)
         self._resume_compaction()
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            conn = _read_only_connection(self.path)
+        else:
+            conn = sqlite3.connect(self.path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.create_function("mpsp_fold", 1, label_key, deterministic=True)
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not self.read_only:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
 
     @property
     def version(self) -> int:
@@ -292,15 +342,27 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        if self.read_only:
+            raise failures.read_only(self.path)
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise failures.explain(exc, self.path) or exc from None
         self._depth = 1
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
             self.conn.execute("COMMIT")
+        except BaseException as exc:
+            # SQLite rolls a transaction back itself on a full disk; a second ROLLBACK
+            # would hide why ("cannot rollback - no transaction is active").
+            if self.conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+            if isinstance(exc, (sqlite3.Error, OSError)):
+                explained = failures.explain(exc, self.path)
+                if explained is not None:
+                    raise explained from None
+            raise
         finally:
             self._depth = 0
 
@@ -347,6 +409,14 @@ class Store:
             self.conn.execute("VACUUM")
             self._checkpoint()
         except sqlite3.OperationalError as exc:
+            if failures.is_full(exc):
+                raise ProjectError(
+                    f"the disk holding {self.path} is full, so it could not be compacted and old "
+                    "copies of the changed text may remain in it; free some space (VACUUM "
+                    "needs about the project file's size again) and run the command again."
+                ) from None
+            if failures.is_read_only(exc):
+                raise failures.read_only(self.path) from None
             raise self._busy() from exc
 
     def finish_compaction(self) -> None:
