@@ -20,6 +20,7 @@ import re
 
 import pandas as pd
 
+from mpsp_qual.coding.coders import resolve_coder
 from mpsp_qual.consent.redact import project_redactor
 from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import QuoteError
@@ -244,19 +245,6 @@ def _codes_for(project, code: str | None) -> list[str]:
     return [code] + [c.id for c in cb.descendants(code)]
 
 
-def _resolve_coder(project, coder: str | None) -> str:
-    if coder is None:
-        return project.default_coder()
-    coders = project.coders()
-    if coder not in coders:
-        known = ", ".join(coders) if coders else "none yet"
-        raise QuoteError(
-            f"no codings by coder {coder!r}; the project's coders are: {known}. "
-            "Pass one of them with --coder."
-        )
-    return coder
-
-
 def _approvals_by_document(project) -> dict[str, list[dict]]:
     """The recorded decisions (see :mod:`mpsp_qual.consent.approvals`) still fresh, by document.
 
@@ -302,7 +290,7 @@ def candidates(
             "give --min-words of 1 or more and --max-words at least as large."
         )
     codes = _codes_for(project, code)
-    who = _resolve_coder(project, coder)
+    who = resolve_coder(project.store, coder, error=QuoteError)
     cb = project.codebook
     position = {c.id: i for i, c in enumerate(cb)}
     rows = project.store.codings.participant_codings(who, codes)
@@ -470,10 +458,7 @@ def quote_bank(
     if attribution not in ATTRIBUTIONS:
         raise ValueError(f"attribution must be one of {ATTRIBUTIONS}, not {attribution!r}")
     frame = candidates(project, code=code, coder=coder, min_words=min_words, max_words=max_words)
-    # approvals builds on the candidates here, so its setting is read through a late import.
-    from mpsp_qual.consent.approvals import require_approval
-
-    frame = _select_status(frame, status, require_approval(project))
+    frame = _select_status(frame, status, project.store.approvals.required())
     return finish_rows(project, frame, attribution=attribution, redact=redact)
 
 
