@@ -211,8 +211,9 @@ def test_approve_refuses_a_quote_whose_transcript_was_reimported(coded, small_fi
     seg = coded.segments().set_index("segment_id").loc["alpha.txt#1.0"]
     qid = quote_id("alpha.txt#1.0", seg["start"], seg["end"])
     _reimport_changed_alpha(coded, small_files)
-    # The quote id still names a span of the same speaker's segment: only the text changed.
-    assert coded.segments().set_index("segment_id").loc["alpha.txt#1.0", "start"] == seg["start"]
+    # The segment's text changed, so its id did too: the old quote id names nothing.
+    assert "alpha.txt#1.0" not in set(coded.segments()["segment_id"])
+    assert "alpha.txt#1.0~1" in set(coded.segments()["segment_id"])
     with pytest.raises(SheetError) as err:
         approve_quotes(coded, path)
     assert err.value.problems == [

@@ -21,7 +21,7 @@ from mpsp_qual.core.errors import ImportConflict, TranscriptError
 from mpsp_qual.core.labels import label_key
 from mpsp_qual.core.model import Document, PathLike
 from mpsp_qual.inputs.register import read_register
-from mpsp_qual.inputs.segment import UNITS, segment_documents
+from mpsp_qual.inputs.segment import UNITS, segment_documents, versioned_ids
 from mpsp_qual.inputs.transcripts import SUPPORTED_EXTENSIONS, read_transcript
 from mpsp_qual.store.db import Store, now
 from mpsp_qual.store.purged import hashes as purged_hashes
@@ -170,6 +170,11 @@ class ImportService:
                 segment_documents(pending, unit=unit or "turn"), to_write
             ):
                 if document.name in existing:
+                    # A segment whose text changed gets a new id, so that nothing computed on
+                    # the old text (a coding, a sheet row) can attach to the new one.
+                    segments = versioned_ids(
+                        segments, self.store.documents.segment_texts_of(document.name)
+                    )
                     self.store.documents.delete(document.name)
                     report.replaced.append(document.name)
                 else:

@@ -296,9 +296,14 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
         >>> counts.set_index("code").loc["capacity-constraints", "participants"]  # doctest: +SKIP
         4
     """
-    segment_ids, codings = match_segments(project, progress=progress)
-    if not dry_run:
+    if dry_run:
+        segment_ids, codings = match_segments(project, progress=progress)
+    else:
+        # One transaction reads the segments and writes the codings: a re-import running
+        # in between would otherwise get codings computed on the text it replaced. Another
+        # writer waits, then is told the project is busy.
         with project.transaction():
+            segment_ids, codings = match_segments(project, progress=progress)
             stale = project.store.codings.drop_outside(AUTO_CODER, set(segment_ids))
             project.record_codings(
                 AUTO_CODER,

@@ -318,6 +318,13 @@ def record_decisions(project, source: PathLike, rows: list, problems: list[str])
                 "the request workbook had it."
             )
             continue
+        if seg is None and project.store.documents.replaced_segment(parsed[0]):
+            shown = row.cell("text") if "text" in row.columns else row.cell("quote_id")
+            problems.append(
+                f"{p.name}, sheet {row.sheet}, cell {shown}: quote {row.quote_id} no longer "
+                "matches its transcript (it was re-imported); request the quotes again."
+            )
+            continue
         if seg is None or seg["participant_id"] != row.participant_id:
             problems.append(
                 f"{where}: quote {row.quote_id} is not in the project any more (its transcript "

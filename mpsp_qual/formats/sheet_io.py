@@ -269,6 +269,8 @@ def check_segments(project, sheet: SheetRows) -> dict[int, str]:
     known = project.store.documents.segment_texts()
     seen: dict[str, int] = {}
     out: dict[int, str] = {}
+    # Ids whose text changed on a re-import carry "~N": the old id then names nothing.
+    replaced = {k.split("~")[0] for k in known if "~" in k}
     text_col = "text" if "text" in sheet.columns else None
     for row, values in sheet.rows:
         raw = sheet.value(values, SEGMENT_COLUMN)
@@ -279,6 +281,14 @@ def check_segments(project, sheet: SheetRows) -> dict[int, str]:
                 SEGMENT_COLUMN,
                 "the row has no segment id; rows cannot be added to a coding sheet, "
                 "only filled in (delete the row).",
+            )
+            continue
+        if sid not in known and sid.split("~")[0] in replaced:
+            sheet.problem(
+                row,
+                HASH_COLUMN,
+                f"segment {sid} has changed in the project since this sheet was exported; "
+                "export a new sheet and code that segment again.",
             )
             continue
         if sid not in known:

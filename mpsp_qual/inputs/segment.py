@@ -21,7 +21,7 @@ import functools
 import re
 from array import array
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from mpsp_qual.core import vocab
@@ -200,6 +200,35 @@ def segment_documents(
                 )
                 segments.append((segment, TokenData(tuple(forms[i][0] for i in toks), offsets)))
         yield document, segments
+
+
+def versioned_ids(
+    segments: list[tuple[Segment, TokenData]], old: dict[str, str]
+) -> list[tuple[Segment, TokenData]]:
+    """Segments of a re-imported document, each whose text differs from the old segment
+    of its id renamed ``id~N`` (the next generation), so that an id always means one text.
+
+    Args:
+        segments: the new segments, with ids ``name#turn.seq``.
+        old: the old segments' id -> text (ids may carry a generation already).
+    """
+    generation: dict[str, tuple[int, str]] = {}  # base id -> (newest generation, its text)
+    for sid, text in old.items():
+        base, _, n = sid.partition("~")
+        g = int(n) if n.isdigit() else 0
+        if base not in generation or g > generation[base][0]:
+            generation[base] = (g, text)
+    out = []
+    for segment, tokens in segments:
+        found = generation.get(segment.segment_id)
+        if found is not None:
+            g, text = found
+            if text != segment.text:
+                g += 1
+            if g:
+                segment = replace(segment, segment_id=f"{segment.segment_id}~{g}")
+        out.append((segment, tokens))
+    return out
 
 
 def _units(doc, forms, unit: str, max_words: int, sentencizer) -> list[tuple[int, int]]:

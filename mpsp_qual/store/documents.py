@@ -152,6 +152,25 @@ class Documents:
             ).fetchall()
         )
 
+    def replaced_segment(self, segment_id: str) -> bool:
+        """Whether ``segment_id`` is gone because its text changed (a newer ``id~N`` exists)."""
+        prefix = segment_id.split("~")[0] + "~"
+        found = self._conn.execute(
+            "SELECT 1 FROM segments WHERE substr(id, 1, ?) = ? AND id != ? LIMIT 1",
+            (len(prefix), prefix, segment_id),
+        ).fetchone()
+        return found is not None
+
+    def segment_texts_of(self, name: str) -> dict[str, str]:
+        """Segment id -> text of one document's segments."""
+        return dict(
+            self._conn.execute(
+                "SELECT s.id, s.text FROM segments s JOIN documents d ON d.id = s.document_id "
+                "WHERE d.name = ?",
+                (name,),
+            ).fetchall()
+        )
+
     def delete(self, name: str) -> None:
         self._conn.execute("DELETE FROM documents WHERE name = ?", (name,))
 
@@ -184,7 +203,8 @@ class Documents:
         rows = []
         for segment, tokens in segments:
             lemmas, offsets = tokens.encode()
-            seq = int(segment.segment_id.rsplit(".", 1)[1])
+            # "name#turn.seq", and "~generation" once its text changed on a re-import.
+            seq = int(segment.segment_id.rsplit(".", 1)[1].split("~")[0])
             rows.append(
                 (
                     segment.segment_id,
