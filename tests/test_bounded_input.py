@@ -146,3 +146,16 @@ def test_a_flood_of_warnings_is_summarised(tmp_path, small_files, runner):
 def _no_leftover(tmp_path):
     yield
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_a_zip_that_is_no_workbook_is_one_sentence_as_a_register(tmp_path, runner):
+    fake = tmp_path / "register.xlsx"
+    with zipfile.ZipFile(fake, "w") as archive:
+        archive.writestr("hello.txt", "not a workbook")
+    Project.init(tmp_path / "proj").close()
+    result = runner.invoke(cli, ["-p", str(tmp_path / "proj"), "register", str(fake)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: register.xlsx cannot be read as a participants register"
+    )
+    assert "Traceback" not in result.output

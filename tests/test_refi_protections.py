@@ -74,3 +74,28 @@ def test_interviewer_words_stay_the_interviewers(round_trip, tmp_path):
     result = verify_draft(again, draft)
     assert list(result["consent"]) == ["interviewer"]
     assert not result["ok"].any()
+
+
+def test_a_withdrawn_speaker_in_decomposed_unicode_leaves_no_words_in_the_qdpx(
+    tmp_path, small_files
+):
+    import unicodedata
+    import zipfile
+
+    (tmp_path / "in" / "zoe.txt").write_text(
+        "Interviewer: How did it start?\n"
+        "Zoë Ünal: The quince orchard contract was signed before anyone read it.\n",
+        encoding="utf-8",
+    )
+    register = (
+        "participant_id,transcript,speaker,consent_quotes,withdrawn\nP01,zoe.txt,Zoë Ünal,yes,yes\n"
+    )
+    (tmp_path / "in" / "zoe.csv").write_text(unicodedata.normalize("NFD", register), "utf-8")
+    project = Project.init(tmp_path / "proj", codebook=small_files["codebook"])
+    project.import_transcripts([tmp_path / "in" / "zoe.txt"])
+    project.load_register(tmp_path / "in" / "zoe.csv")
+    export_qdpx(project, output=tmp_path / "out.qdpx")
+    project.close()
+    with zipfile.ZipFile(tmp_path / "out.qdpx") as archive:
+        data = b"".join(archive.read(name) for name in archive.namelist())
+    assert b"quince orchard" not in data

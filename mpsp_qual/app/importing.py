@@ -21,7 +21,7 @@ from mpsp_qual.core.errors import ImportConflict, TranscriptError
 from mpsp_qual.core.labels import label_key
 from mpsp_qual.core.model import Document, PathLike
 from mpsp_qual.inputs.register import read_register
-from mpsp_qual.inputs.segment import UNITS, segment_documents, versioned_ids
+from mpsp_qual.inputs.segment import UNITS, iter_segments, versioned_ids
 from mpsp_qual.inputs.transcripts import SUPPORTED_EXTENSIONS, read_transcript
 from mpsp_qual.store.db import Store, now
 from mpsp_qual.store.purged import hashes as purged_hashes
@@ -66,7 +66,24 @@ def expand_paths(paths: Iterable[PathLike]) -> list[Path]:
 
 
 def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _Counted:
+    """An iterable that counts what passes through it."""
+
+    def __init__(self, items) -> None:
+        self._items = items
+        self.n = 0
+
+    def __iter__(self):
+        for item in self._items:
+            self.n += 1
+            yield item
 
 
 class ImportService:
@@ -165,10 +182,10 @@ class ImportService:
             if people is not None:
                 self.participants.save(people, source=str(register))
             done = len(report.unchanged)
-            pending = ((doc, frozenset()) for doc, _, _ in to_write)
-            for (document, segments), (_, path, digest) in zip(
-                segment_documents(pending, unit=unit or "turn"), to_write
-            ):
+            for document, path, digest in to_write:
+                # Segments go to the file as spaCy makes them: a 200 MB transcript's
+                # segments are never all in memory at once.
+                segments = iter_segments(document, unit=unit or "turn")
                 if document.name in existing:
                     # A segment whose text changed gets a new id, so that nothing computed on
                     # the old text (a coding, a sheet row) can attach to the new one.
@@ -179,8 +196,9 @@ class ImportService:
                     report.replaced.append(document.name)
                 else:
                     report.imported.append(document.name)
-                self.store.documents.write(document, path, digest, segments, unit or "turn", now())
-                report.segments += len(segments)
+                counted = _Counted(segments)
+                self.store.documents.write(document, path, digest, counted, unit or "turn", now())
+                report.segments += counted.n
                 done += 1
                 if progress:
                     progress(done, document.name)

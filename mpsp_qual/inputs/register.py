@@ -9,6 +9,7 @@ quote through.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -50,10 +51,14 @@ def read_table(path: Path, *, what: str) -> pd.DataFrame:
             raise RegisterError(f"{path.name}: a {what} must be a .csv or .xlsx file.")
     except pd.errors.EmptyDataError:
         raise RegisterError(f"{path.name} is empty; a {what} needs a header row.") from None
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
+        # openpyxl reports a zip that is no workbook as a KeyError.
         if isinstance(exc, RegisterError):
             raise
-        raise RegisterError(f"{path.name} cannot be read as a {what} ({exc}).") from None
+        raise RegisterError(
+            f"{path.name} cannot be read as a {what} ({type(exc).__name__}: {exc}); "
+            "save it again as .xlsx or .csv."
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.fillna("").apply(lambda col: col.astype(str).str.strip())
     # Index rows by their number in the spreadsheet (the header is row 1), then drop the

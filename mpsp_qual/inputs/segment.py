@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import re
 from array import array
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -153,6 +154,22 @@ def segment_documents(
     """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
+    for document, speakers in documents:
+        segments = list(iter_segments(document, speakers, unit=unit, max_words=max_words))
+        yield document, segments
+
+
+def iter_segments(
+    document: Document,
+    speakers: frozenset[str] = frozenset(),
+    *,
+    unit: str = "turn",
+    max_words: int = MAX_WORDS,
+) -> Iterator[tuple[Segment, TokenData]]:
+    """The segments of one document, one at a time (a 200 MB transcript's segments need
+    not all be in memory at once); see :func:`segment_documents`."""
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
     from spacy.attrs import IDX, ORTH
 
     nlp = get_nlp()
@@ -162,49 +179,51 @@ def segment_documents(
     # sentencizer runs on those alone (_units). The segments are the same either way.
     sentencizer = nlp.get_pipe("sentencizer")
     disable = ["lemmatizer"] if unit == "sentence" else ["lemmatizer", "sentencizer"]
-    for document, speakers in documents:
-        turns = [t for t in document.turns if not speakers or t.speaker in speakers]
-        segments: list[tuple[Segment, TokenData]] = []
-        # (turn, offset of the piece in the turn, piece): most turns are one piece.
-        parts = [(t, at, piece) for t in turns for at, piece in pieces(t.text)]
-        texts = (piece for _, _, piece in parts)
-        seq: dict[int, int] = {}
-        for (turn, at, _), doc in zip(
-            parts, nlp.pipe(texts, batch_size=BATCH_SIZE, disable=disable)
-        ):
-            table = doc.to_array([ORTH, IDX]).tolist()
-            forms = [_FORMS.get(orth) or _form(orth) for orth, _ in table]
-            units = _units(doc, forms, unit, max_words, sentencizer)
-            for first, last in units:
-                k = seq.get(turn.index, 0)
-                seq[turn.index] = k + 1
-                toks = [i for i in range(first, last) if not forms[i][2]]
-                if not toks:
-                    continue
-                lo = table[toks[0]][1]
-                hi = table[toks[-1]][1] + forms[toks[-1]][1]
-                offsets = array("I")
-                for i in toks:
-                    start = table[i][1] - lo
-                    offsets.append(start)
-                    offsets.append(start + forms[i][1])
-                segment = Segment(
-                    segment_id=f"{document.name}#{turn.index}.{k}",
-                    document=document.name,
-                    turn=turn.index,
-                    speaker=turn.speaker,
-                    participant_id=None,
-                    start=turn.start + at + lo,
-                    end=turn.start + at + hi,
-                    text=turn.text[at + lo : at + hi],
-                )
-                segments.append((segment, TokenData(tuple(forms[i][0] for i in toks), offsets)))
-        yield document, segments
+    turns = [t for t in document.turns if not speakers or t.speaker in speakers]
+    # (turn, offset of the piece in the turn, piece): most turns are one piece.
+    parts = ((t, at, piece) for t in turns for at, piece in pieces(t.text))
+    queued: deque[tuple] = deque()
+
+    def texts() -> Iterator[str]:
+        for part in parts:
+            queued.append(part)
+            yield part[2]
+
+    seq: dict[int, int] = {}
+    for doc in nlp.pipe(texts(), batch_size=BATCH_SIZE, disable=disable):
+        turn, at, _ = queued.popleft()
+        table = doc.to_array([ORTH, IDX]).tolist()
+        forms = [_FORMS.get(orth) or _form(orth) for orth, _ in table]
+        units = _units(doc, forms, unit, max_words, sentencizer)
+        for first, last in units:
+            k = seq.get(turn.index, 0)
+            seq[turn.index] = k + 1
+            toks = [i for i in range(first, last) if not forms[i][2]]
+            if not toks:
+                continue
+            lo = table[toks[0]][1]
+            hi = table[toks[-1]][1] + forms[toks[-1]][1]
+            offsets = array("I")
+            for i in toks:
+                start = table[i][1] - lo
+                offsets.append(start)
+                offsets.append(start + forms[i][1])
+            segment = Segment(
+                segment_id=f"{document.name}#{turn.index}.{k}",
+                document=document.name,
+                turn=turn.index,
+                speaker=turn.speaker,
+                participant_id=None,
+                start=turn.start + at + lo,
+                end=turn.start + at + hi,
+                text=turn.text[at + lo : at + hi],
+            )
+            yield segment, TokenData(tuple(forms[i][0] for i in toks), offsets)
 
 
 def versioned_ids(
-    segments: list[tuple[Segment, TokenData]], old: dict[str, str]
-) -> list[tuple[Segment, TokenData]]:
+    segments: Iterable[tuple[Segment, TokenData]], old: dict[str, str]
+) -> Iterator[tuple[Segment, TokenData]]:
     """Segments of a re-imported document, each whose text differs from the old segment
     of its id renamed ``id~N`` (the next generation), so that an id always means one text.
 
@@ -218,7 +237,6 @@ def versioned_ids(
         g = int(n) if n.isdigit() else 0
         if base not in generation or g > generation[base][0]:
             generation[base] = (g, text)
-    out = []
     for segment, tokens in segments:
         found = generation.get(segment.segment_id)
         if found is not None:
@@ -227,8 +245,7 @@ def versioned_ids(
                 g += 1
             if g:
                 segment = replace(segment, segment_id=f"{segment.segment_id}~{g}")
-        out.append((segment, tokens))
-    return out
+        yield segment, tokens
 
 
 def _units(doc, forms, unit: str, max_words: int, sentencizer) -> list[tuple[int, int]]:

@@ -200,13 +200,13 @@ class Documents:
                 for t in document.turns
             ],
         )
-        rows = []
-        for segment, tokens in segments:
-            lemmas, offsets = tokens.encode()
-            # "name#turn.seq", and "~generation" once its text changed on a re-import.
-            seq = int(segment.segment_id.rsplit(".", 1)[1].split("~")[0])
-            rows.append(
-                (
+
+        def rows():
+            for segment, tokens in segments:
+                lemmas, offsets = tokens.encode()
+                # "name#turn.seq", and "~generation" once its text changed on a re-import.
+                seq = int(segment.segment_id.rsplit(".", 1)[1].split("~")[0])
+                yield (
                     segment.segment_id,
                     doc_id,
                     segment.turn,
@@ -218,11 +218,12 @@ class Documents:
                     lemmas,
                     offsets,
                 )
-            )
+
+        # ``segments`` may be a generator: the rows stream into the file.
         conn.executemany(
             "INSERT INTO segments (id, document_id, turn_idx, seq, speaker, start, end, text, "
             "lemmas, offsets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
+            rows(),
         )
         return doc_id
 

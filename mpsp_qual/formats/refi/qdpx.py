@@ -36,6 +36,7 @@ from lxml import etree
 
 from mpsp_qual.core.columns import PARTICIPANT_COLUMNS
 from mpsp_qual.core.files import atomic_path
+from mpsp_qual.core.labels import label_key
 from mpsp_qual.core.model import PathLike
 from mpsp_qual.formats.refi import guids as G
 from mpsp_qual.formats.refi.qdc import add_codes, code_guids, to_bytes
@@ -112,7 +113,7 @@ class _Redaction:
 def _withdrawn_spans(project) -> dict[str, list[tuple[int, int]]]:
     """Per document, the spans (label line start to turn end) of withdrawn speakers' turns."""
     withdrawn = {
-        (r["transcript"].casefold(), r["speaker"].casefold())
+        (label_key(r["transcript"]), label_key(r["speaker"]))
         for r in project.store.participants.rows()
         if r["withdrawn"]
     }
@@ -123,7 +124,7 @@ def _withdrawn_spans(project) -> dict[str, list[tuple[int, int]]]:
     previous_end: dict[str, int] = {}
     texts: dict[str, str] = {}
     for name, speaker, start, end in rows:
-        if (name.casefold(), speaker.casefold()) in withdrawn:
+        if (label_key(name), label_key(speaker)) in withdrawn:
             if name not in texts:
                 texts[name] = project.document_text(name)
             # Take the speaker label and timestamp on the turn's first line too.
@@ -283,7 +284,7 @@ def _add_cases(
         variable = _el(variables, "Variable", guid=variable_guid[name], name=name)
         variable.set("typeOfVariable", "Boolean")
         _el(variable, "Description").text = _CONSENT_HELP[name]
-    documents = {name.casefold(): guid for name, guid in source_guid.items()}
+    documents = {label_key(name): guid for name, guid in source_guid.items()}
     cases = _el(root, "Cases")
     for person in people.to_dict("records"):
         pid = person["participant_id"]
@@ -297,7 +298,7 @@ def _add_cases(
             value = _el(case, "VariableValue")
             _el(value, "VariableRef", targetGUID=variable_guid[name])
             _el(value, "BooleanValue").text = "true" if person[name] else "false"
-        transcript = (person.get("transcript") or "").casefold()
+        transcript = label_key(person.get("transcript") or "")
         if transcript in documents:
             _el(case, "SourceRef", targetGUID=documents[transcript])
         for guid in selections_of.get(pid, []):
