@@ -159,3 +159,27 @@ def test_a_zip_that_is_no_workbook_is_one_sentence_as_a_register(tmp_path, runne
         "Error: register.xlsx cannot be read as a participants register"
     )
     assert "Traceback" not in result.output
+
+
+def test_a_docx_with_an_external_entity_is_refused_not_cut_short(tmp_path, project):
+    from docx import Document as Word
+
+    word = Word()
+    word.add_paragraph("Interviewer: Hello there.")
+    word.add_paragraph("Alice Moss: We were stretched ENTITY_HERE and the rest is here.")
+    plain = tmp_path / "plain.docx"
+    word.save(str(plain))
+    hostile = tmp_path / "entity.docx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(hostile, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/document.xml":
+                head, _, body = data.partition(b"?>")
+                data = (
+                    head
+                    + b'?><!DOCTYPE w:document [<!ENTITY ext SYSTEM "file:///etc/hostname">]>'
+                    + body.replace(b"ENTITY_HERE", b"&ext;")
+                )
+            dst.writestr(info, data)
+    with pytest.raises(InputError, match=r"entity\.docx: word/document\.xml declares XML entities"):
+        project.import_transcripts([hostile])

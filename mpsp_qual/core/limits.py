@@ -5,7 +5,8 @@ gigabytes of XML. :func:`check_zip` reads the archive's directory (which costs n
 and refuses one whose members, declared sizes or compression ratios are beyond what
 any real transcript, register, codebook or project needs; Python's zip reader never
 inflates a member past its declared size, so checking the declarations bounds the
-work. Warnings are summarised by :func:`summarise` after the first few. This module
+work. An XML part that declares a DOCTYPE (entities) is refused too: the readers do
+not expand entities, so text after one would be lost without a word. Warnings are summarised by :func:`summarise` after the first few. This module
 imports nothing of the package but its errors.
 """
 
@@ -26,6 +27,8 @@ MAX_RATIO = 200
 #: Ratios are judged only for members bigger than this (tiny files compress oddly).
 RATIO_FLOOR = 1024 * 1024
 MAX_MEMBERS = 20_000
+#: How much of each XML part is searched for a DOCTYPE (which must precede the root).
+XML_HEAD_BYTES = 8192
 #: How many warnings are shown before the rest are counted.
 SHOWN_WARNINGS = 10
 
@@ -75,6 +78,29 @@ def check_zip(path: Path | str, *, kind: str = "file") -> None:
             f"{p.name} unpacks to {_mib(total)}, more than the {_mib(MAX_TOTAL_BYTES)} allowed "
             f"for a {kind}; it is refused."
         )
+    _refuse_doctypes(p, infos, kind)
+
+
+def _refuse_doctypes(p: Path, infos: list[zipfile.ZipInfo], kind: str) -> None:
+    """Refuse XML parts that declare a DOCTYPE (entities): Word, Excel and REFI-QDA tools
+    never write one, and the readers do not expand entities, so the text after an
+    external entity would silently go missing. A DOCTYPE must come before the root
+    element, so the first few kilobytes of each part tell."""
+    with zipfile.ZipFile(p) as archive:
+        for info in infos:
+            if not info.filename.lower().endswith((".xml", ".rels", ".qde", ".vml")):
+                continue
+            try:
+                with archive.open(info) as handle:
+                    head = handle.read(XML_HEAD_BYTES)
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+                return  # a damaged part: the format's reader reports it
+            if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                raise InputError(
+                    f"{p.name}: {info.filename} declares XML entities (<!DOCTYPE>), which no "
+                    f"{kind} needs and whose text would be lost; it is refused (save the file "
+                    "again from the program that made it)."
+                )
 
 
 def summarise(warnings: Sequence[str], *, shown: int = SHOWN_WARNINGS) -> list[str]:
