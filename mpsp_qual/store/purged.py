@@ -77,11 +77,28 @@ def live_text(store: Store) -> list[str]:
     return out
 
 
-def leftover(path: Path, needles: Iterable[str]) -> list[str]:
-    """The ``needles`` whose UTF-8 bytes are still in ``path`` or a side file of it."""
-    blobs = []
+def leftover(path: Path, needles: Iterable[str], *, block: int = 16 * 1024 * 1024) -> list[str]:
+    """The ``needles`` whose UTF-8 bytes are still in ``path`` or a side file of it.
+
+    The files are read a block at a time (a project file can be gigabytes), each block
+    overlapping the last by the longest needle.
+    """
+    wanted = {n: n.encode("utf-8") for n in needles if n}
+    if not wanted:
+        return []
+    overlap = max(len(b) for b in wanted.values())
+    found: set[str] = set()
     for suffix in SIDE_FILES:
         side = Path(str(path) + suffix)
-        if side.is_file():
-            blobs.append(side.read_bytes())
-    return [n for n in needles if any(n.encode("utf-8") in b for b in blobs)]
+        if not side.is_file():
+            continue
+        with side.open("rb") as f:
+            tail = b""
+            while len(found) < len(wanted):
+                chunk = f.read(block)
+                if not chunk:
+                    break
+                window = tail + chunk
+                found.update(n for n, b in wanted.items() if n not in found and b in window)
+                tail = window[-overlap:]
+    return [n for n in wanted if n in found]
