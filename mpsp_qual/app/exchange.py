@@ -4,7 +4,10 @@ What comes in:
 
 - **Sources**: each ``TextSource`` becomes a document whose text is the source's plain
   text (``sources/`` member of the zip, found whatever the folder's or file's case, or
-  ``PlainTextContent`` in the XML), with one turn. A bare ``.qde`` brings in the sources
+  ``PlainTextContent`` in the XML), with one turn; or, in a file mpsp-qual wrote (its
+  ``origin``), with a turn per run of one case's selections and a turn of speaker
+  ``Unknown`` for the text between them (the interviewer's), so that the interviewer's
+  words never pass for a participant's. A bare ``.qde`` brings in the sources
   whose text it embeds; every other source is reported missing, one warning each.
   Picture, PDF, audio and video sources are skipped with a warning; their codes and
   cases still come in. External files (``relative://``, ``absolute://``) are never read:
@@ -19,10 +22,12 @@ What comes in:
 - **Memos**: notes referred to from a selection, and a selection's description.
 - **Cases**: each becomes a participant whose speaker label is the case name; a segment
   belongs to the case that refers to its selection, or else to the only case that refers
-  to its source (by ``SourceRef`` or a selection); with several such cases it is
-  ``Unknown``, as is every segment of a source no case refers to. Variables become
-  attributes; Boolean ``consent_quotes`` and ``consent_named`` become consent (anything
-  else leaves consent off).
+  to its source (by ``SourceRef`` or a selection) unless mpsp-qual wrote the file; with
+  several such cases it is ``Unknown``, as is every segment of a source no case refers
+  to. Variables become attributes, except ``name``, ``organisation``, ``role`` and
+  ``attribution`` (Text), which fill those register fields so that quotes stay redacted
+  and attributed; Boolean ``consent_quotes`` and ``consent_named`` become consent
+  (anything else leaves consent off).
 
 :mod:`.qde_reader` reads the file; this module writes what it read into a new project.
 """

@@ -7,8 +7,10 @@ The XML holds, in the schema's order:
 - ``Users``: one per coder, ``auto`` included;
 - ``CodeBook``: the codebook, as in a ``.qdc``;
 - ``Variables`` and ``Cases``: each participant still in the study is a case named by
-  their participant id, with a text variable per register attribute and Boolean
-  variables ``consent_quotes`` and ``consent_named``; a case refers to its transcript
+  their participant id, with a text variable per register attribute, Text variables
+  ``name``, ``organisation``, ``role`` and ``attribution`` (what redaction and
+  attribution need, so that they survive a round trip) and Boolean variables
+  ``consent_quotes`` and ``consent_named``; a case refers to its transcript
   (``SourceRef``) and to the selections of its own segments (``SelectionRef``), which
   is what tells two speakers of a paired interview apart;
 - ``Sources``: a ``TextSource`` per transcript whose ``PlainTextSelection`` elements are
