@@ -135,3 +135,20 @@ def test_renamed_copy_of_purged_transcript_is_refused_for_that_speaker(zoe, tmp_
         assert "How did the partnership start?" in again.document_text("zoe-final.txt")
     finally:
         again.close()
+
+
+def test_a_register_cannot_give_a_withdrawn_speaker_a_new_id_in_decomposed_unicode(zoe, tmp_path):
+    from mpsp_qual.core.errors import RegisterError
+
+    project, _ = zoe
+    project.withdraw("P01")
+    again = tmp_path / "in" / "again.csv"
+    again.write_text(
+        unicodedata.normalize(
+            "NFD", REGISTER.replace("P01,", "P99,").replace("Zoë Ünal,Zoë", "ZOË ÜNAL,Zoë")
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(RegisterError, match="is already participant P01"):
+        project.load_register(again)
+    assert project.segments(include_withdrawn=False, participants_only=True).empty

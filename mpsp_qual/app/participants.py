@@ -17,6 +17,7 @@ import pandas as pd
 
 from mpsp_qual.core.columns import PARTICIPANT_COLUMNS
 from mpsp_qual.core.errors import RegisterError, UnknownParticipant
+from mpsp_qual.core.labels import label_key
 from mpsp_qual.core.model import Participant, PathLike
 from mpsp_qual.inputs.register import read_register
 from mpsp_qual.store.db import Store
@@ -25,7 +26,9 @@ __all__ = ["PARTICIPANT_COLUMNS", "ParticipantsService"]
 
 
 def _key(transcript: str, speaker: str) -> tuple[str, str]:
-    return " ".join(transcript.split()).casefold(), " ".join(speaker.split()).casefold()
+    # The store joins participants to turns by these keys (NFC + casefold): a register
+    # must not give the speaker of a withdrawal a new id in another Unicode spelling.
+    return label_key(transcript), label_key(speaker)
 
 
 class ParticipantsService:
