@@ -192,9 +192,15 @@ def test_a_label_seen_once_is_a_speaker_when_the_register_names_it(tmp_path):
         "Interviewer: Hi.\nAnn: Hello.\nInterviewer: And you?\nAnn: Fine.\nBo Li: I only spoke once.\n",
         encoding="utf-8",
     )
+    # Without a register a one-off name is a speaker of its own, with a warning: gluing it
+    # to Ann's turn would put Bo Li's words under Ann's consent.
     plain = read_transcript(path)
-    assert [t.speaker for t in plain.turns] == ["Interviewer", "Ann", "Interviewer", "Ann"]
-    assert plain.turns[-1].text == "Fine.\nBo Li: I only spoke once."
+    assert [t.speaker for t in plain.turns] == ["Interviewer", "Ann", "Interviewer", "Ann", "Bo Li"]
+    assert plain.turns[-2].text == "Fine."
+    assert plain.warnings == (
+        "t.txt, line 5: 'Bo Li' occurs only once as a speaker label, so it was read as a "
+        "speaker of its own; if the words are Ann's, join the line to the one above.",
+    )
     known = read_transcript(path, known_speakers=frozenset({"Bo Li"}))
     assert [t.speaker for t in known.turns][-1] == "Bo Li"
     assert known.turns[-1].text == "I only spoke once."
