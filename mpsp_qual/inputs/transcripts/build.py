@@ -151,4 +151,6 @@ def summary(document: Document) -> str:
 
 
 def _article(layout: str) -> str:
+    if layout.startswith("one "):
+        return layout
     return ("an " if layout[:1].lower() in "aeiou" else "a ") + layout

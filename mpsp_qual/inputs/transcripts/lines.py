@@ -511,24 +511,35 @@ def _one_speaker(name: str, lines: Sequence[Line], *, fmt: str, speaker: str) ->
     return build_document(name, found, fmt=fmt, layout="one speaker's text")
 
 
+_OPENING_RE = re.compile(
+    r"^[ \t]*(?P<open>[^\W\d_][^:\t\[\](]{0,40}?)(?=[ \t]*(?::|\t| {2,}| [-–—] |\[|\(|$))"
+)
+
+
 def _no_speakers(name: str, lines: Sequence[Line], cover: set[int]) -> str:
-    """The honest refusal: what was found, or that the text reads as one person's."""
+    """The honest refusal: what was found, or that the text reads as one person's.
+
+    ``--speaker`` is suggested only when nothing in the file looks like a label: no line
+    of any layout, no cover field, and no name-like line opening that recurs.
+    """
     skip = {i for i, line in enumerate(lines) if furniture(line.text)}
     found: list[tuple[int, Layout, str]] = []
     for layout in LAYOUTS:
-        hits = [
-            (i, hit)
-            for i, line in enumerate(lines)
-            if i not in skip and (hit := layout.match(line))
-        ]
+        hits = [i for i, line in enumerate(lines) if i not in skip and layout.match(line)]
         if hits:
-            found.append((len(hits), layout, lines[hits[0][0]].text.strip()))
+            found.append((len(hits), layout, lines[hits[0]].text.strip()))
+    openings: Counter[str] = Counter()
+    first_seen: dict[str, str] = {}
+    for i, line in enumerate(lines):
+        m = _OPENING_RE.match(line.text)
+        if i in skip or not m or not name_like(m.group("open").strip()):
+            continue
+        opening = m.group("open").strip()
+        if len(opening.split()) <= 4 and len(line.text.strip()) > len(opening):
+            openings[opening] += 1
+            first_seen.setdefault(opening, line.text.strip())
+    recurring = [(n, o) for o, n in openings.items() if n >= 3]
     fields = [lines[i].text.strip() for i in sorted(cover)]
-    if not found and not fields:
-        return (
-            f'{name} has no speaker labels; expected lines like "Name: text" '
-            "(or pass --speaker NAME to say who speaks)."
-        )
     if found:
         n, layout, example = max(found, key=lambda f: f[0])
         return (
@@ -537,14 +548,30 @@ def _no_speakers(name: str, lines: Sequence[Line], cover: set[int]) -> str:
             "each among other text; label each turn with the speaker's name "
             '(e.g. "Name: text") or export it again with speaker names.'
         )
+    if recurring:
+        n, opening = max(recurring)
+        return (
+            f'{name} has no speaker labels in any layout read ("Name: text", "Name   0:03", '
+            '"[Name] 10:02:15", "Name (00:12):", "00:00:09 Speaker 1", "SPEAKER_00", a bold '
+            f"name, a speaker table), but lines like {first_seen[opening]!r} start with "
+            f'{opening!r} {n} times; if that is a speaker, write it as "{opening}: text".'
+        )
+    if fields:
+        return (
+            f"{name} holds only cover-sheet fields ({fields[0]!r}...) and no speaker turns; "
+            'label each turn with the speaker\'s name (e.g. "Name: text").'
+        )
     return (
-        f"{name} holds only cover-sheet fields ({fields[0]!r}...) and no speaker turns; "
-        'label each turn with the speaker\'s name (e.g. "Name: text").'
+        f'{name} has no speaker labels; expected lines like "Name: text" '
+        "(or pass --speaker NAME to say who speaks)."
     )
 
 
 def _append(metadata: dict[str, str], key: str, line: str) -> None:
-    metadata[key] = (metadata[key] + "\n" + line) if key in metadata else line
+    if key not in metadata:
+        metadata[key] = line
+    elif line not in metadata[key].split("\n"):
+        metadata[key] += "\n" + line
 
 
 def _add_metadata(metadata: dict[str, str], line: str) -> None:
