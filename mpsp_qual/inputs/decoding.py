@@ -46,7 +46,7 @@ def decode_bytes(data: bytes) -> str:
     if b"\x00" in data:
         raise DecodeProblem("is not a text file (it holds binary data)")
     try:
-        return normalise(data.decode("utf-8-sig"))
+        return normalise(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         utf8_error = exc
     if data.startswith(b"\xef\xbb\xbf") or _UTF8_MULTIBYTE.search(data):

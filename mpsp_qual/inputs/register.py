@@ -224,7 +224,12 @@ def near_speaker(label: str, speakers: Iterable[str], *, cutoff: float = 80) -> 
     for speaker in speakers:
         for a in _variants(label):
             for b in _variants(speaker):
-                score = fuzz.ratio(a, b, processor=default_process)
+                # Accents dropped, so that "Zoe Unal" is close to "Zoë Ünal".
+                score = fuzz.ratio(_unaccented(a), _unaccented(b), processor=default_process)
                 if score >= best_score:
                     best, best_score = speaker, score
     return best
+
+
+def _unaccented(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))

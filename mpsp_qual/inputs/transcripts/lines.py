@@ -525,7 +525,7 @@ def _no_speakers(name: str, lines: Sequence[Line], cover: set[int]) -> str:
     skip = {i for i, line in enumerate(lines) if furniture(line.text)}
     found: list[tuple[int, Layout, str]] = []
     for layout in LAYOUTS:
-        hits = [i for i, line in enumerate(lines) if i not in skip and layout.match(line)]
+        hits = [i for i, line in enumerate(lines) if i not in skip | cover and layout.match(line)]
         if hits:
             found.append((len(hits), layout, lines[hits[0]].text.strip()))
     openings: Counter[str] = Counter()
