@@ -195,8 +195,10 @@ TRANSCRIPT_START_RE = re.compile(r"^(?:\W{0,3}\s*transcript|.{1,200} - transcrip
 
 def furniture(line: str) -> str | None:
     """The metadata key of a line that tools write around speech, or None."""
+    if len(line) > 240:
+        return None
     text = line.strip()
-    if not text or len(text) > 300:
+    if not text:
         return None
     for pattern, key in FURNITURE:
         if pattern.match(text):

@@ -39,6 +39,7 @@ is refused at that line; without one it is a speaker of its own, with a warning.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -93,11 +94,25 @@ _TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 
 
 def _regex(
-    pattern: str, *, named: bool = True, strong: bool = True
+    pattern: str,
+    *,
+    named: bool = True,
+    strong: bool = True,
+    longest: int | None = 160,
+    needs: str = "",
 ) -> Callable[[Line], Hit | None]:
+    """A matcher for one header pattern.
+
+    Lines longer than ``longest`` are speech, and a line without ``needs`` in it cannot
+    match (both only save time: most lines of a transcript are long speech).
+    """
     rx = re.compile(pattern)
 
     def match(line: Line) -> Hit | None:
+        if longest is not None and len(line.text) > longest:
+            return None
+        if needs and needs not in line.text:
+            return None
         m = rx.match(line.text)
         if not m:
             return None
@@ -128,12 +143,15 @@ _INLINE_RE = re.compile(
     (?:\*\*|__)?
     (?P<label>[^\W\d_][\w .'’()&/,|+-]{0,58}?)
     [ \t]*(?:\*\*|__)?
-    (?:[ \t]*:(?:\*\*|__)?(?:[ \t]+(?P<body>\S.*?))?|\t+(?P<tbody>\S.*?))[ \t]*$""",
+    (?:[ \t]*:(?:\*\*|__)?(?:[ \t]+(?P<body>\S.*))?|\t+(?P<tbody>\S.*))$""",
     re.VERBOSE,
 )
 
 
+@functools.lru_cache(maxsize=512)
 def _inline(line: Line) -> Hit | None:
+    if ":" not in line.text[:80] and "\t" not in line.text[:80]:
+        return None
     m = _INLINE_RE.match(line.text)
     if not m:
         return None
@@ -142,13 +160,16 @@ def _inline(line: Line) -> Hit | None:
         return None
     if m.group("tbody") is not None and len(label.split()) > 3:
         return None
-    return Hit(label, m.group("ts"), m.group("body") or m.group("tbody"))
+    body = m.group("body") or m.group("tbody")
+    return Hit(label, m.group("ts"), body.rstrip() if body else None)
 
 
 _BOLD_MD = re.compile(r"^[ \t]*(?:\*\*|__)(?P<label>[^*_\n]{1,60}?):?(?:\*\*|__):?[ \t]*$")
 
 
 def _bold(line: Line) -> Hit | None:
+    if len(line.text) > 100 or not (line.style or "**" in line.text or "__" in line.text):
+        return None
     text = line.text.strip()
     if line.style in ("bold", "heading"):
         label = clean_label(text.rstrip(":"))
@@ -169,7 +190,7 @@ LAYOUTS: tuple[Layout, ...] = (
         _either(
             _regex(r"^(?P<label>\S(?:.*?\S)?)[ \t]{2,}(?P<ts>\d{1,2}(?::\d{2}){1,2})[ \t]*$"),
             # Otter writes "Name  " (two spaces, no time) where it has no time.
-            _regex(r"^(?P<label>\S(?:.*?\S)?)[ \t]{2,}$", strong=False),
+            _regex(r"^(?P<label>\S(?:.*?\S)?)[ \t]{2,}$", strong=False, longest=80),
         ),
         False,
         "Name   0:03",
@@ -177,7 +198,7 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         "zoom-txt",
         "Zoom saved transcript",
-        _regex(r"^\[(?P<label>[^\]\n]{1,80})\][ \t]+(?P<ts>\d{1,2}:\d{2}:\d{2})[ \t]*$"),
+        _regex(r"^\[(?P<label>[^\]\n]{1,80})\][ \t]+(?P<ts>\d{1,2}:\d{2}:\d{2})[ \t]*$", needs="["),
         True,
         "[Name] 10:02:15",
     ),
@@ -185,7 +206,9 @@ LAYOUTS: tuple[Layout, ...] = (
         "rev",
         "Rev transcript",
         _regex(
-            r"^(?P<label>\S.{0,80}?)[ \t]*\((?P<ts>\d{1,2}:\d{2}(?::\d{2})?)\):[ \t]*(?P<body>\S.*)?$"
+            r"^(?P<label>\S.{0,80}?)[ \t]*\((?P<ts>\d{1,2}:\d{2}(?::\d{2})?)\):[ \t]*(?P<body>\S.*)?$",
+            longest=None,
+            needs="):",
         ),
         True,
         "Name (00:12):",
@@ -201,7 +224,8 @@ LAYOUTS: tuple[Layout, ...] = (
         "speaker-time",
         "speaker-and-time header transcript",
         _regex(
-            r"^[ \t]*(?P<label>[^\W\d_][^\[\]\n]{0,60}?)[ \t]+\[(?P<ts>" + _TS + r")\][ \t]*:?$"
+            r"^[ \t]*(?P<label>[^\W\d_][^\[\]\n]{0,60}?)[ \t]+\[(?P<ts>" + _TS + r")\][ \t]*:?$",
+            needs="]",
         ),
         True,
         "SPEAKER 1 [00:01:02]",
@@ -209,7 +233,7 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         "atrain",
         "aTrain/noScribe transcript",
-        _regex(r"^[ \t]*(?P<label>SPEAKER_\d+)[ \t]*:?[ \t]*$", named=False),
+        _regex(r"^[ \t]*(?P<label>SPEAKER_\d+)[ \t]*:?[ \t]*$", named=False, needs="SPEAKER_"),
         True,
         "SPEAKER_00",
     ),
@@ -221,6 +245,8 @@ LAYOUTS: tuple[Layout, ...] = (
             r"^[ \t]*\[(?P<label>[^\W\d_][^\]\n]{0,40})\][ \t]+(?P<body>\S.*?)[ \t]*$",
             named=False,
             strong=False,
+            longest=None,
+            needs="[",
         ),
         False,
         "[id1] text",
@@ -228,12 +254,9 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout("inline", '"Name: text" transcript', _inline, False, "Name: text"),
 )
 _BY_KEY = {layout.key: layout for layout in LAYOUTS}
-#: In the layouts whose labels count, a one-off label line found among the speech.
-_INLINE_ONE_OFF: dict[str, Callable[[Line], Hit | None]] = {
-    "inline": _inline,
-    "bold": _bold,
-    "qualcoder": _BY_KEY["qualcoder"].match,
-}
+#: The layouts whose labels count (rather than any match being a speaker): in these a
+#: one-off label among the speech is a speaker of its own, or a refusal.
+_ONE_OFF_LAYOUTS = frozenset(["inline", "bold", "qualcoder"])
 _REV_CONTINUATION = re.compile(
     r"^[ \t]*\((?P<ts>\d{1,2}:\d{2}(?::\d{2})?)\):[ \t]*(?P<body>\S.*)?$"
 )
@@ -285,15 +308,16 @@ def _cover_fields(lines: Sequence[Line]) -> set[int]:
     return out
 
 
+def _hits(layout: Layout, lines: Sequence[Line], skip: set[int]) -> list[Hit | None]:
+    return [None if i in skip else layout.match(line) for i, line in enumerate(lines)]
+
+
 def _score(
-    layout: Layout, lines: Sequence[Line], skip: set[int], known: frozenset[str]
+    hits: Sequence[Hit | None], layout: Layout, known: frozenset[str]
 ) -> tuple[int, set[str]]:
     counts: Counter[str] = Counter()
     strong: set[str] = set()
-    for i, line in enumerate(lines):
-        if i in skip:
-            continue
-        hit = layout.match(line)
+    for hit in hits:
         if hit:
             counts[hit.label] += 1
             if hit.strong:
@@ -304,18 +328,30 @@ def _score(
     return sum(n for lab, n in counts.items() if lab in accepted), accepted
 
 
-def detect(
-    lines: Sequence[Line], known: frozenset[str]
-) -> tuple[Layout | None, set[str], set[int]]:
-    """The layout that accounts for most lines, its speaker labels and the cover lines."""
+@dataclass
+class Detected:
+    """The layout that accounts for most lines, its speaker labels, hits and cover lines."""
+
+    layout: Layout | None
+    accepted: set[str]
+    hits: list[Hit | None]
+    cover: set[int]
+    skip: set[int]
+
+
+def detect(lines: Sequence[Line], known: frozenset[str]) -> Detected:
+    """Try every layout on every line; the one whose labels account for most lines wins."""
     skip = {i for i, line in enumerate(lines) if furniture(line.text)}
     cover = _cover_fields(lines)
-    best: tuple[int, Layout | None, set[str]] = (0, None, set())
+    best = Detected(None, set(), [], cover, skip)
+    best_score = 0
     for layout in LAYOUTS:
-        score, accepted = _score(layout, lines, skip | cover, known)
-        if score > best[0]:
-            best = (score, layout, accepted)
-    return best[1], best[2], cover
+        hits = _hits(layout, lines, skip | cover)
+        score, accepted = _score(hits, layout, known)
+        if score > best_score:
+            best_score = score
+            best = Detected(layout, accepted, hits, cover, skip)
+    return best
 
 
 def _title(layout: Layout, lines: Sequence[Line], fmt: str) -> str:
@@ -332,7 +368,7 @@ def _title(layout: Layout, lines: Sequence[Line], fmt: str) -> str:
     if layout.key == "inline":
         if "attendees" in blob or "meeting ended after" in blob or "computer generated" in blob:
             return "Google Meet transcript"
-        if any(INLINE_TIME_RE.search(line.text) for line in lines[:200]):
+        if any("[" in line.text and INLINE_TIME_RE.search(line.text) for line in lines[:200]):
             return '"Name: [time] text" (Descript) transcript'
     return layout.title
 
@@ -351,24 +387,26 @@ def parse_lines(
         TranscriptError: no speaker labels (the message says what was found), a one-off
             label the register does not know, or labels with no speech after them.
     """
-    layout, accepted, cover = detect(lines, known_speakers)
+    found_layout = detect(lines, known_speakers)
+    layout, accepted, cover, hits = (
+        found_layout.layout,
+        found_layout.accepted,
+        found_layout.cover,
+        found_layout.hits,
+    )
     if layout is None:
         if not speaker:
             raise TranscriptError(_no_speakers(name, lines, cover))
         return _one_speaker(name, lines, fmt=fmt, speaker=speaker)
 
     # Meet and Gemini: everything above the "Transcript" line is the summary and header.
-    first = next(
-        (i for i, line in enumerate(lines) if _is_turn(layout, line, accepted, cover, i)), 0
-    )
+    first = next((i for i, hit in enumerate(hits) if hit and hit.label in accepted), 0)
     start = 0
     for i, line in enumerate(lines[:first]):
-        if TRANSCRIPT_START_RE.match(line.text.strip()):
+        if len(line.text) < 240 and TRANSCRIPT_START_RE.match(line.text.strip()):
             start = i + 1
     if start:
-        layout2, accepted2, _ = detect(lines[start:], known_speakers)
-        if layout2 is layout:
-            accepted = accepted2
+        _, accepted = _score(hits[start:], layout, known_speakers)
 
     found = Found()
     current: Utterance | None = None
@@ -384,12 +422,11 @@ def parse_lines(
         if not stripped:
             brk = True
             continue
-        key = furniture(stripped)
-        if key:
-            _append(found.metadata, key, stripped)
+        if i in found_layout.skip:
+            _append(found.metadata, furniture(stripped) or "notes", stripped)
             brk = True
             continue
-        tm = TIME_LINE_RE.match(text)
+        tm = TIME_LINE_RE.match(text) if len(text) < 40 else None
         if tm:
             ts = norm_time(tm.group("ts"))
             if current is not None and not current.text.strip() and current.start_time is None:
@@ -398,7 +435,7 @@ def parse_lines(
                 pending = pending or ts
             brk = True
             continue
-        hit = layout.match(line)
+        hit = hits[i]
         if hit and hit.label in accepted:
             body, inline_ts = _strip_times(hit.body or "")
             current = Utterance(
@@ -418,7 +455,7 @@ def parse_lines(
         if current is None:
             _add_metadata(found.metadata, stripped)
             continue
-        one_off = _INLINE_ONE_OFF.get(layout.key, lambda _: None)(line)
+        one_off = hit if layout.key in _ONE_OFF_LAYOUTS else None
         if one_off and _looks_like_a_speaker(one_off.label, accepted):
             if known_speakers and not _known(one_off.label, known_speakers):
                 raise TranscriptError(
@@ -453,13 +490,6 @@ def parse_lines(
     )
 
 
-def _is_turn(layout: Layout, line: Line, accepted: set[str], cover: set[int], i: int) -> bool:
-    if i in cover:
-        return False
-    hit = layout.match(line)
-    return bool(hit and hit.label in accepted)
-
-
 def _looks_like_a_speaker(label: str, accepted: set[str]) -> bool:
     folded = label.casefold()
     return (
@@ -472,6 +502,8 @@ def _looks_like_a_speaker(label: str, accepted: set[str]) -> bool:
 
 def _strip_times(text: str) -> tuple[str, str | None]:
     """Text with ``[00:01:00]`` marks taken out, and the first mark."""
+    if "[" not in text:
+        return text.strip(), None
     first = INLINE_TIME_RE.search(text)
     if not first:
         return text.strip(), None
