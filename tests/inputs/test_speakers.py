@@ -197,3 +197,28 @@ def test_a_register_with_a_bad_byte_is_refused(tmp_path):
         "people.csv, line 3: byte 66 (0x92) is not valid UTF-8, though the rest of the file "
         "is UTF-8; retype the character there or save the file again as UTF-8."
     )
+
+
+def test_a_register_loaded_after_import_links_labels_the_same_way(tmp_path):
+    register = tmp_path / "people.csv"
+    register.write_text(
+        "participant_id,transcript,speaker\nP1,zoom.vtt,ZOË ÜNAL\nP2,teams.vtt,Zoë Ünal\n",
+        encoding="utf-8",
+    )
+    with Project.init(tmp_path / "p") as project:
+        project.import_transcripts([DATA / "zoom.vtt", DATA / "teams.vtt"])
+        assert project.segments(participants_only=True).empty
+        warnings = project.load_register(register)
+        segments = project.segments(participants_only=True)
+        turns = project.turns()
+    assert warnings == []
+    assert segments.groupby("document")["participant_id"].agg(set).to_dict() == {
+        "zoom.vtt": {"P1"},
+        "teams.vtt": {"P2"},
+    }
+    assert set(turns["speaker"]) == {
+        "ZOË ÜNAL",
+        "Zoë Ünal",
+        "Dana Reid | Research Team",
+        "Reid, Dana (Contractor)",
+    }
