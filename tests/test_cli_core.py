@@ -25,7 +25,7 @@ from mpsp_qual.store.db import PROJECT_FILE
 
 NO_LABELS = (
     '{name} has no speaker labels; expected lines like "Name: text" '
-    "(or pass --speaker NAME to say who speaks)."
+    "(if one person speaks throughout, say who with `mpsp-qual import {name} --speaker NAME`)."
 )
 
 

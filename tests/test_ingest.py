@@ -347,7 +347,7 @@ def test_cp1252_vtt(tmp_path):
             "plain.txt",
             b"I think the partnership was hard.\n\nWe did our best.\n",
             'plain.txt has no speaker labels; expected lines like "Name: text" '
-            "(or pass --speaker NAME to say who speaks).",
+            "(if one person speaks throughout, say who with `import plain.txt --speaker NAME`).",
             id="no-speaker-labels",
         ),
         pytest.param(
@@ -387,14 +387,14 @@ def test_cp1252_vtt(tmp_path):
             "cues.vtt",
             b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello.\n\n00:00:02.000 --> 00:00:03.000\nHi.\n",
             'cues.vtt has no speaker labels; expected <v Name> voice tags or "Name: text" cues '
-            "(or pass --speaker NAME to say who speaks).",
+            "(if one person speaks throughout, say who with `import cues.vtt --speaker NAME`).",
             id="vtt-no-speakers",
         ),
         pytest.param(
             "cues.srt",
             b"1\n00:00:01,000 --> 00:00:02,000\nHello.\n",
             'cues.srt has no speaker labels; expected "Name: text" cues '
-            "(or pass --speaker NAME to say who speaks).",
+            "(if one person speaks throughout, say who with `import cues.srt --speaker NAME`).",
             id="srt-no-speakers",
         ),
         pytest.param(
@@ -477,7 +477,7 @@ def test_qualcoder_docx_without_labels_fails_then_reads_with_speaker(shared_dir)
         read_transcript(path)
     assert str(info.value) == (
         'qualcoder_ID1.docx has no speaker labels; expected lines like "Name: text" '
-        "(or pass --speaker NAME to say who speaks)."
+        "(if one person speaks throughout, say who with `import qualcoder_ID1.docx --speaker NAME`)."
     )
     doc = read_transcript(path, speaker="Student")
     assert len(doc.turns) == 1

@@ -396,7 +396,9 @@ def parse_lines(
     )
     if layout is None:
         if not speaker:
-            raise TranscriptError(_no_speakers(name, lines, cover))
+            raise TranscriptError(
+                _no_speakers(name, lines, cover), hint=f"import {name} --speaker NAME"
+            )
         return _one_speaker(name, lines, fmt=fmt, speaker=speaker)
 
     # Meet and Gemini: everything above the "Transcript" line is the summary and header.
@@ -595,7 +597,7 @@ def _no_speakers(name: str, lines: Sequence[Line], cover: set[int]) -> str:
         )
     return (
         f'{name} has no speaker labels; expected lines like "Name: text" '
-        "(or pass --speaker NAME to say who speaks)."
+        "(if one person speaks throughout, say who with {hint})."
     )
 
 

@@ -193,7 +193,8 @@ def read_cues(
         tags = "<v Name> voice tags or " if vtt else ""
         raise TranscriptError(
             f"{path.name} has no speaker labels; expected {tags}"
-            '"Name: text" cues (or pass --speaker NAME to say who speaks).'
+            '"Name: text" cues (if one person speaks throughout, say who with {hint}).',
+            hint=f"import {path.name} --speaker NAME",
         )
     previous = speaker
     for start_time, who, body, line in cues:
