@@ -28,7 +28,7 @@ from mpsp_qual.core.model import Document
 from mpsp_qual.inputs.decoding import normalise
 from mpsp_qual.inputs.transcripts.build import Found, Utterance, build_document, norm_time
 from mpsp_qual.inputs.transcripts.labels import TIME_LINE_RE, name_like
-from mpsp_qual.inputs.transcripts.lines import Line, _add_metadata, parse_lines
+from mpsp_qual.inputs.transcripts.lines import Line, _add_metadata, detect, parse_lines
 
 _SPEAKER_HEADS = {"speaker", "name", "who", "participant", "person"}
 _TEXT_HEADS = {"text", "transcript", "content", "speech", "utterance", "dialogue", "words"}
@@ -74,9 +74,13 @@ def read_docx(
         style = _style(block) if len(parts) == 1 else ""
         lines.extend(Line(part, number, style) for part in parts)
     furniture = _page_furniture(word)
+    detected = detect(lines, known_speakers)
+    paragraph_turns = sum(1 for hit in detected.hits if hit and hit.label in detected.accepted)
     for _, table in tables:
         found = _table(table, path.name)
-        if found is not None:
+        # A cover table ("Project | ...") above a transcript in paragraphs is not the
+        # transcript; a speaker table is, when it holds more turns than the paragraphs.
+        if found is not None and len(found.utterances) > paragraph_turns:
             for line in lines:
                 if line.text.strip():
                     _add_metadata(found.metadata, line.text.strip())
@@ -136,7 +140,7 @@ def _table(table: Table, name: str) -> Found | None:
     """Utterances from a time / speaker / text table, or None if it is not one."""
     rows = [_cells(row) for row in table.rows]
     rows = [r for r in rows if any(r)]
-    if len(rows) < 2 or max(len(r) for r in rows) < 2:
+    if len(rows) < 3 or max(len(r) for r in rows) < 2:
         return None
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
@@ -160,6 +164,9 @@ def _table(table: Table, name: str) -> Found | None:
             return None
         text_col = max(rest, key=lambda i: sum(len(r[i]) for r in body))
         time_col = times[0] if times else None
+    speakers = [r[speaker_col] for r in body if r[speaker_col]]
+    if len(set(speakers)) == len(speakers) and len(speakers) > 2:
+        return None  # no speaker speaks twice: a table of fields, not of turns
     found = Found()
     current: Utterance | None = None
     for number, row in enumerate(body, start=2 if body is not rows else 1):

@@ -354,21 +354,21 @@ def detect(lines: Sequence[Line], known: frozenset[str]) -> Detected:
     return best
 
 
-def _title(layout: Layout, lines: Sequence[Line], fmt: str) -> str:
-    blob = "\n".join(line.text for line in lines[:40] + list(lines[-10:])).casefold()
+def _title(layout: Layout, lines: Sequence[Line], hits: Sequence[Hit | None], fmt: str) -> str:
+    """The layout's name for the report, told apart by what the tools write around it."""
+    blob = "\n".join(line.text for line in [*lines[:40], *lines[-10:]]).casefold()
     if layout.key == "teams":
-        if (
-            "otter.ai" in blob
-            or "summary keywords" in blob
-            or fmt != "docx"
-            and "transcription" not in blob
-        ):
+        otter = "otter.ai" in blob or "summary keywords" in blob
+        if otter or (fmt != "docx" and "transcription" not in blob):
             return "Otter transcript"
         return "Teams transcript"
     if layout.key == "inline":
         if "attendees" in blob or "meeting ended after" in blob or "computer generated" in blob:
             return "Google Meet transcript"
-        if any("[" in line.text and INLINE_TIME_RE.search(line.text) for line in lines[:200]):
+        labelled = [hit for hit in hits if hit]
+        if labelled and sum(1 for hit in labelled if hit.ts) >= 0.8 * len(labelled):
+            return '"[time] Name: text" transcript'
+        if any(hit.body and INLINE_TIME_RE.match(hit.body) for hit in labelled):
             return '"Name: [time] text" (Descript) transcript'
     return layout.title
 
@@ -488,7 +488,7 @@ def parse_lines(
     if not any(u.text.strip() for u in found.utterances):
         raise TranscriptError(f"{name} has speaker labels but no text after them.")
     return build_document(
-        name, found, fmt=fmt, layout=_title(layout, lines, fmt), known_speakers=known_speakers
+        name, found, fmt=fmt, layout=_title(layout, lines, hits, fmt), known_speakers=known_speakers
     )
 
 
