@@ -28,7 +28,7 @@ from mpsp_qual.core.model import Document
 from mpsp_qual.inputs.decoding import normalise
 from mpsp_qual.inputs.transcripts.build import Found, Utterance, build_document, norm_time
 from mpsp_qual.inputs.transcripts.labels import TIME_LINE_RE, name_like
-from mpsp_qual.inputs.transcripts.lines import Line, _add_metadata, detect, parse_lines
+from mpsp_qual.inputs.transcripts.lines import Line, add_metadata, detect, parse_lines
 
 _SPEAKER_HEADS = {"speaker", "name", "who", "participant", "person"}
 _TEXT_HEADS = {"text", "transcript", "content", "speech", "utterance", "dialogue", "words"}
@@ -83,7 +83,7 @@ def read_docx(
         if found is not None and len(found.utterances) > paragraph_turns:
             for line in lines:
                 if line.text.strip():
-                    _add_metadata(found.metadata, line.text.strip())
+                    add_metadata(found.metadata, line.text.strip())
             found.metadata.update(furniture)
             return build_document(
                 path.name,
