@@ -233,7 +233,10 @@ def name_like(label: str) -> bool:
         if w.endswith(".") and len(w) > 4:
             return False
         first = w[0]
-        if first.isupper() or first.isdigit() or w.casefold() in PARTICLES:
+        # Capitalised, or a letter of a script without case (王芳), or a number.
+        if (first.isalpha() and not first.islower()) or first.isdigit():
+            continue
+        if w.casefold() in PARTICLES:
             continue
         if any(c.isupper() for c in w[1:]):
             continue

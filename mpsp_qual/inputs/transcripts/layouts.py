@@ -174,7 +174,10 @@ LAYOUTS: tuple[Layout, ...] = (
         "teams",
         "Teams transcript",
         _either(
-            _regex(r"^(?P<label>\S(?:.*?\S)?)[ \t]{2,}(?P<ts>\d{1,2}(?::\d{2}){1,2})[ \t]*$"),
+            # Word may turn the spaces into no-break spaces.
+            _regex(
+                r"^(?P<label>\S(?:.*?\S)?)[ \t\u00a0]{2,}(?P<ts>\d{1,2}(?::\d{2}){1,2})[ \t\u00a0]*$"
+            ),
             # Otter writes "Name  " (two spaces, no time) where it has no time.
             _regex(r"^(?P<label>\S(?:.*?\S)?)[ \t]{2,}$", strong=False, longest=80),
         ),
