@@ -81,7 +81,7 @@ def test_dry_run_reports_per_file_and_writes_nothing(runner, proj, tmp_path):
         pytest.param(
             "cover.txt",
             "Project: Partnerships\nDate: 4 March 2025\nInterviewer: Dr Dana Reid\n",
-            "cover.txt holds only cover-sheet fields ('Project: Partnerships'...) and no "
+            "cover.txt holds only header or cover-sheet fields ('Project: Partnerships'...) and no "
             'speaker turns; label each turn with the speaker\'s name (e.g. "Name: text").',
             id="cover-sheet-only",
         ),

@@ -246,9 +246,11 @@ def _no_speakers(name: str, lines: Sequence[Line], cover: set[int]) -> str:
     first_seen: dict[str, str] = {}
     for i, line in enumerate(lines):
         m = _OPENING_RE.match(line.text)
-        if i in skip or not m or not name_like(m.group("open").strip()):
+        if i in skip or i in cover or not m or not name_like(m.group("open").strip()):
             continue
         opening = m.group("open").strip()
+        if opening.casefold() in COVER_KEYS:
+            continue
         if len(opening.split()) <= 4 and len(line.text.strip()) > len(opening):
             openings[opening] += 1
             first_seen.setdefault(opening, line.text.strip())
@@ -272,7 +274,7 @@ def _no_speakers(name: str, lines: Sequence[Line], cover: set[int]) -> str:
         )
     if fields:
         return (
-            f"{name} holds only cover-sheet fields ({fields[0]!r}...) and no speaker turns; "
+            f"{name} holds only header or cover-sheet fields ({fields[0]!r}...) and no speaker turns; "
             'label each turn with the speaker\'s name (e.g. "Name: text").'
         )
     return (

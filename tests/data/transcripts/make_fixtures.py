@@ -417,34 +417,62 @@ def meet() -> None:
     )
 
 
+def meet_docx() -> None:
+    """The Meet transcript as Google Docs downloads it (.docx): one paragraph a line."""
+    names = {"I": "Dana Reid", "R": "Zoë Ünal"}
+    d = docx.Document()
+    for line in _meet_lines(names):
+        d.add_paragraph(line)
+    save(d, "meet.docx")
+    expect("meet.docx", names, _meet_times(), absent=MEET_ABSENT, layout="Google Meet transcript")
+
+
+GEMINI_SUMMARY = [
+    "📝 Notes",
+    "Mar 4, 2025",
+    "Wrenfield interview",
+    "Invited Dana Reid Zoë Ünal",
+    "Summary",
+    "Dana Reid and Zoë Ünal discussed the Wrenfield partnership with the council.",
+    "Details",
+    "Origins: Zoë Ünal explained that the partnership began with a county tender.",
+    "Lessons: Zoë Ünal would agree the risk share before the bid goes in.",
+    "Suggested next steps",
+    "Dana Reid will send Zoë Ünal the notes.",
+    "You should review Gemini's notes to make sure they're accurate. Get tips and "
+    "learn how Gemini takes notes",
+    "📖 Transcript",
+    "Mar 4, 2025",
+]
+GEMINI_ABSENT = MEET_ABSENT + ("Summary", "Gemini", "discussed", "Origins", "next steps")
+
+
+def gemini_txt() -> None:
+    """*Notes by Gemini* downloaded as text, with Google's BOM."""
+    names = {"I": "Dana Reid", "R": "Zoë Ünal"}
+    text = "\n".join(GEMINI_SUMMARY + _meet_lines(names)) + "\n"
+    write_text("gemini_notes.txt", text, bom=True)
+    expect(
+        "gemini_notes.txt",
+        names,
+        _meet_times(),
+        absent=GEMINI_ABSENT,
+        layout="Google Meet transcript",
+    )
+
+
 def gemini() -> None:
     """*Notes by Gemini*: the summary, then the transcript, in one document."""
     names = {"I": "Dana Reid", "R": "Zoë Ünal"}
     d = docx.Document()
-    for line in [
-        "📝 Notes",
-        "Mar 4, 2025",
-        "Wrenfield interview",
-        "Invited Dana Reid Zoë Ünal",
-        "Summary",
-        "Dana Reid and Zoë Ünal discussed the Wrenfield partnership with the council.",
-        "Details",
-        "Origins: Zoë Ünal explained that the partnership began with a county tender.",
-        "Lessons: Zoë Ünal would agree the risk share before the bid goes in.",
-        "Suggested next steps",
-        "Dana Reid will send Zoë Ünal the notes.",
-        "You should review Gemini's notes to make sure they're accurate. Get tips and "
-        "learn how Gemini takes notes",
-        "📖 Transcript",
-        "Mar 4, 2025",
-    ] + [line for line in _meet_lines(names) if line.strip()]:
+    for line in GEMINI_SUMMARY + [line for line in _meet_lines(names) if line.strip()]:
         d.add_paragraph(line)
     save(d, "gemini_notes.docx")
     expect(
         "gemini_notes.docx",
         names,
         _meet_times(),
-        absent=MEET_ABSENT + ("Summary", "Gemini", "discussed", "Origins", "next steps"),
+        absent=GEMINI_ABSENT,
         layout="Google Meet transcript",
     )
 
@@ -521,6 +549,24 @@ def typist_ir() -> None:
         None,
         absent=("Dr Dana Reid", "Project", "Kestrel", "END OF RECORDING"),
         metadata={"interviewer": "Dr Dana Reid", "transcribed by": "Kestrel Typing Services"},
+        layout='"Name: text" transcript',
+    )
+
+
+def typist_tab() -> None:
+    """``Interviewer`` / ``Respondent 1`` and a tab, no colon (a typist's template)."""
+    names = {"I": "Interviewer", "R": "Respondent 1"}
+    lines = ["Wrenfield interview", "Date: 4 March 2025", ""]
+    for who, _, paragraphs in TURNS:
+        lines.append(f"{names[who]}\t{paragraphs[0]}")
+        lines += [f"\t{text}" for text in paragraphs[1:]]
+    write_text("typist_tab.txt", "\n".join(lines) + "\n")
+    expect(
+        "typist_tab.txt",
+        names,
+        None,
+        absent=("Wrenfield interview",),
+        metadata={"date": "4 March 2025"},
         layout='"Name: text" transcript',
     )
 
@@ -663,10 +709,13 @@ def main() -> None:
         otter,
         rev,
         meet,
+        meet_docx,
         gemini,
+        gemini_txt,
         atrain,
         descript,
         typist_ir,
+        typist_tab,
         typist_qa_docx,
         typist_roles,
         agency_speaker_time,
