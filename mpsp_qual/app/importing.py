@@ -11,6 +11,7 @@ import did.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,34 +139,36 @@ class ImportService:
                 read_transcript(path)  # raises the unknown-format error
             if not path.is_file():
                 raise TranscriptError(f"{path}: no such file.")
-            if path.name in seen:
+            # A Mac names files in decomposed Unicode; the project knows them in NFC.
+            name = unicodedata.normalize("NFC", path.name)
+            if name in seen:
                 raise TranscriptError(
-                    f"{path} has the same file name as {seen[path.name]}; rename one of them."
+                    f"{path} has the same file name as {seen[name]}; rename one of them."
                 )
-            seen[path.name] = path
+            seen[name] = path
             digest = sha256_file(path)
-            old_digest, old_unit = existing.get(path.name, (None, None))
+            old_digest, old_unit = existing.get(name, (None, None))
             resegment = unit is not None and old_unit is not None and unit != old_unit
             if old_digest == digest and not resegment:
-                report.unchanged.append(path.name)
+                report.unchanged.append(name)
                 continue
             if old_digest == digest and not replace:
                 raise ImportConflict(
                     f"{path.name} was imported by {old_unit}; pass --replace to segment it again "
                     f"by {unit} (its codings are dropped and must be redone)."
                 )
-            if path.name in existing and not replace:
+            if name in existing and not replace:
                 raise ImportConflict(
                     f"{path.name} has changed since it was imported; pass --replace to re-import it "
                     "(its segments and codings are dropped and must be redone)."
                 )
             document = read_transcript(
-                path, speaker=speaker, known_speakers=known.get(path.name.casefold(), frozenset())
+                path, speaker=speaker, known_speakers=known.get(name.casefold(), frozenset())
             )
             report.read.append(summary(document))
             report.warnings.extend(document.warnings)
             # A purged participant's words never come back, whatever file is imported.
-            document = blank_speakers(document, purged.get(path.name.casefold(), set()))
+            document = blank_speakers(document, purged.get(name.casefold(), set()))
             to_write.append((document, path, digest))
 
         if dry_run:

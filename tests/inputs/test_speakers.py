@@ -222,3 +222,19 @@ def test_a_register_loaded_after_import_links_labels_the_same_way(tmp_path):
         "Dana Reid | Research Team",
         "Reid, Dana (Contractor)",
     }
+
+
+def test_a_decomposed_file_name_is_the_registers_transcript(tmp_path):
+    # macOS writes file names in NFD; the register (typed on Windows) has them in NFC.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    path = folder / unicodedata.normalize("NFD", "Zoë.txt")
+    path.write_text("Interviewer: Hello.\nZoë Ünal: Hi.\n", encoding="utf-8")
+    register = tmp_path / "people.csv"
+    register.write_text("participant_id,transcript,speaker\nP1,Zoë.txt,Zoë Ünal\n", "utf-8")
+    with Project.init(tmp_path / "p", register=register) as project:
+        project.import_transcripts([folder])
+        again = project.import_transcripts([folder])
+        segments = project.segments(participants_only=True)
+    assert list(segments["document"]) == ["Zoë.txt"] and list(segments["participant_id"]) == ["P1"]
+    assert again.unchanged == ["Zoë.txt"]

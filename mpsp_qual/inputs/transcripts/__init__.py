@@ -11,6 +11,8 @@ files) is detected from the content and named in ``Document.layout``
 
 from __future__ import annotations
 
+import dataclasses
+import unicodedata
 from pathlib import Path
 
 from mpsp_qual.core.errors import TranscriptError
@@ -56,7 +58,10 @@ def read_transcript(
         )
     if not p.is_file():
         raise TranscriptError(f"{path}: no such file.")
-    return reader(p, speaker=speaker, known_speakers=known_speakers)
+    document = reader(p, speaker=speaker, known_speakers=known_speakers)
+    # A Mac names files in decomposed Unicode; the register and the project use NFC.
+    name = unicodedata.normalize("NFC", p.name)
+    return document if document.name == name else dataclasses.replace(document, name=name)
 
 
 __all__ = ["read_transcript", "summary", "SUPPORTED_EXTENSIONS"]
