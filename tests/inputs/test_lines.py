@@ -58,3 +58,21 @@ def test_small_layout_cases(tmp_path, text, expected):
     path.write_text(text, encoding="utf-8")
     doc = read_transcript(path)
     assert [(t.speaker, t.start_time, t.text) for t in doc.turns] == expected
+
+
+def test_a_one_off_header_name_is_a_speaker_not_part_of_the_turn_before(tmp_path):
+    path = tmp_path / "otter.txt"
+    path.write_text(
+        "Dana Reid  \nHow was it?\n\nZoë Ünal  \nHard.\n\nDana Reid  \nWhy?\n\n"
+        "Zoë Ünal  \nMoney.\n\nSam Lee  \nCan I add one thing?\n",
+        encoding="utf-8",
+    )
+    doc = read_transcript(path)
+    assert [(t.speaker, t.text) for t in doc.turns][-2:] == [
+        ("Zoë Ünal", "Money."),
+        ("Sam Lee", "Can I add one thing?"),
+    ]
+    assert doc.warnings == (
+        "otter.txt, line 13: 'Sam Lee' occurs only once as a speaker label, so it was read as "
+        "a speaker of its own; if the words are Zoë Ünal's, join the line to the one above.",
+    )

@@ -243,9 +243,6 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout("inline", '"Name: text" transcript', _inline, False, "Name: text"),
 )
 _BY_KEY = {layout.key: layout for layout in LAYOUTS}
-#: The layouts whose labels count (rather than any match being a speaker): in these a
-#: one-off label among the speech is a speaker of its own, or a refusal.
-ONE_OFF_LAYOUTS = frozenset(["inline", "bold", "qualcoder"])
 REV_CONTINUATION = re.compile(r"^[ \t]*\((?P<ts>\d{1,2}:\d{2}(?::\d{2})?)\):[ \t]*(?P<body>\S.*)?$")
 
 

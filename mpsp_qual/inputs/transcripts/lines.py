@@ -36,7 +36,6 @@ from mpsp_qual.inputs.transcripts.labels import (
 )
 from mpsp_qual.inputs.transcripts.layouts import (
     LAYOUTS,
-    ONE_OFF_LAYOUTS,
     REV_CONTINUATION,
     Layout,
     Line,
@@ -133,18 +132,21 @@ def parse_lines(
         if current is None:
             add_metadata(found.metadata, stripped)
             continue
-        one_off = hit if layout.key in ONE_OFF_LAYOUTS else None
+        # A label line the layout's count rule did not take (it occurs once) is never
+        # glued to the previous speaker's turn.
+        one_off = hit
         if one_off and _looks_like_a_speaker(one_off.label, accepted):
+            where = f"{'paragraph' if fmt == 'docx' else 'line'} {line.number}"
             if known_speakers and not is_known(one_off.label, known_speakers):
                 raise TranscriptError(
-                    f"{name}, line {line.number}: {one_off.label!r} looks like a speaker label "
+                    f"{name}, {where}: {one_off.label!r} looks like a speaker label "
                     "but is not one the register names for this file "
                     f"({', '.join(sorted(known_speakers))}) and occurs only once; if "
                     f"{one_off.label} speaks there, add them to the register, and if the words "
                     f"are {current.speaker}'s, join the line to the one above."
                 )
             found.warnings.append(
-                f"{name}, line {line.number}: {one_off.label!r} occurs only once as a speaker "
+                f"{name}, {where}: {one_off.label!r} occurs only once as a speaker "
                 "label, so it was read as a speaker of its own; if the words are "
                 f"{current.speaker}'s, join the line to the one above."
             )
