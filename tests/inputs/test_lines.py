@@ -76,3 +76,20 @@ def test_a_one_off_header_name_is_a_speaker_not_part_of_the_turn_before(tmp_path
         "otter.txt, line 13: 'Sam Lee' occurs only once as a speaker label, so it was read as "
         "a speaker of its own; if the words are Zoë Ünal's, join the line to the one above.",
     )
+
+
+@pytest.mark.parametrize(
+    "raw, time",
+    [
+        ("0:03", "00:00:03"),  # Teams and Otter: m:ss
+        ("75:03", "01:15:03"),  # Otter past the hour
+        ("1:02:03", "01:02:03"),
+        ("0:1:2.110", "00:01:02.110"),  # old Teams WebVTT
+        ("0:0:-6.-820", "00:00:00"),  # a negative first start
+        ("10:02:15", "10:02:15"),  # Zoom's wall clock
+    ],
+)
+def test_times_are_normalised(raw, time):
+    from mpsp_qual.inputs.transcripts.build import norm_time
+
+    assert norm_time(raw) == time

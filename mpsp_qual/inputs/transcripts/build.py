@@ -58,8 +58,9 @@ def norm_time(raw: str | None) -> str | None:
     numbers = [int(p) for p in parts]
     while len(numbers) < 3:
         numbers.insert(0, 0)
-    h, mnt, s = numbers
-    base = f"{h:02d}:{mnt:02d}:{s:02d}"
+    # Otter writes "75:03" past the hour; carry minutes and seconds over.
+    total = numbers[0] * 3600 + numbers[1] * 60 + numbers[2]
+    base = f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
     ms = int((frac or "0").ljust(3, "0")[:3])
     return base if ms == 0 else f"{base}.{ms:03d}"
 
