@@ -140,6 +140,16 @@ def run(
             repeat=repeat,
             per_file=per_file,
         )
+    if len(out) > 1:
+        what = "import + auto-coding" if autocode else "import"
+        print(f"\nsummary ({what} against bare spaCy on the same texts, same run):")
+        for shape, figures in out.items():
+            print(
+                f"  {SHAPES[shape][0]:<17} {figures['files']:>5} files  bare "
+                f"{figures['words'] / figures['bare']['seconds']:>9,.0f} words/s  {what} "
+                f"{figures['words'] / figures['end_to_end']['seconds']:>9,.0f} words/s  "
+                f"ratio {figures['ratio']:.2f}  peak {figures['end_to_end']['peak_mb']:.0f} MB"
+            )
     return out
 
 
@@ -200,7 +210,13 @@ def run_shape(
         f"peak memory of the end-to-end process (ru_maxrss): {e2e['peak_mb']:.0f} MB"
         + ("  (target < 1024 MB)" if autocode else "")
     )
-    return {"words": counted, "bare": bare, "end_to_end": e2e, "ratio": ratio}
+    return {
+        "words": counted,
+        "files": len(corpus.files),
+        "bare": bare,
+        "end_to_end": e2e,
+        "ratio": ratio,
+    }
 
 
 def main(autocode: bool = False, doc: str | None = None) -> None:
