@@ -238,3 +238,19 @@ def test_a_decomposed_file_name_is_the_registers_transcript(tmp_path):
         segments = project.segments(participants_only=True)
     assert list(segments["document"]) == ["Zoë.txt"] and list(segments["participant_id"]) == ["P1"]
     assert again.unchanged == ["Zoë.txt"]
+
+
+def test_cues_before_the_first_name_are_an_unnamed_speaker_with_a_warning(tmp_path):
+    path = tmp_path / "zoom.vtt"
+    path.write_text(
+        "WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nis this recording?\n\n"
+        "2\n00:00:02.000 --> 00:00:03.000\nDana Reid: Welcome.\n\n"
+        "3\n00:00:03.000 --> 00:00:04.000\nZoë Ünal: Thanks.\n",
+        encoding="utf-8",
+    )
+    doc = read_transcript(path)
+    assert [t.speaker for t in doc.turns] == ["Unnamed speaker", "Dana Reid", "Zoë Ünal"]
+    assert doc.warnings == (
+        "zoom.vtt, line 5: the cues before the first speaker name have none; their words are "
+        "kept under 'Unnamed speaker', who is never coded or quoted.",
+    )

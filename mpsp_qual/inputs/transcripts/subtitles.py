@@ -37,6 +37,8 @@ TIMING_RE = re.compile(rf"^\s*{TIME}\s*-->\s*{TIME}(?:\s+.*)?$")
 VOICE_RE = re.compile(r"<v(?:\.[^\s>]+)*(?:\s+([^>]*))?>", re.IGNORECASE)
 TAG_RE = re.compile(r"</?[^>]+>")
 PREFIX_RE = re.compile(r"^\s*([^\W\d_][\w .'’()&/,|+-]{0,78}?)\s*:\s+(\S.*)$", re.DOTALL)
+#: The speaker of cues before the first one with a name.
+UNNAMED = "Unnamed speaker"
 GUID_ID_RE = re.compile(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/\d+-\d+$", re.I
 )
@@ -198,7 +200,12 @@ def read_cues(
         )
     previous = speaker
     for start_time, who, body, line in cues:
-        who = who or previous or ""
+        if not who and not previous:
+            found.warnings.append(
+                f"{path.name}, line {line}: the cues before the first speaker name have none; "
+                f"their words are kept under {UNNAMED!r}, who is never coded or quoted."
+            )
+        who = who or previous or UNNAMED
         previous = who
         found.utterances.append(Utterance(who, start_time, body, line, joiner=" "))
     if guids or (voices and any("," in (who or "") for _, who, _, _ in cues)):
