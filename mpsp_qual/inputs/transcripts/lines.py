@@ -19,6 +19,7 @@ is refused at that line; without one it is a speaker of its own, with a warning.
 from __future__ import annotations
 
 import re
+import shlex
 from collections import Counter
 from collections.abc import Sequence
 
@@ -72,7 +73,7 @@ def parse_lines(
     if layout is None:
         if not speaker:
             raise TranscriptError(
-                _no_speakers(name, lines, cover), hint=f"import {name} --speaker NAME"
+                _no_speakers(name, lines, cover), hint=f"import {shlex.quote(name)} --speaker NAME"
             )
         return _one_speaker(name, lines, fmt=fmt, speaker=speaker)
 

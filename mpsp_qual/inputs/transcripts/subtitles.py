@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import re
+import shlex
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -196,7 +197,7 @@ def read_cues(
         raise TranscriptError(
             f"{path.name} has no speaker labels; expected {tags}"
             '"Name: text" cues (if one person speaks throughout, say who with {hint}).',
-            hint=f"import {path.name} --speaker NAME",
+            hint=f"import {shlex.quote(path.name)} --speaker NAME",
         )
     previous = speaker
     for start_time, who, body, line in cues:
