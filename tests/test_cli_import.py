@@ -101,3 +101,29 @@ def test_refusals_name_the_file_and_what_was_found_without_suggesting_speaker(
     ]
     assert "--speaker" not in result.stderr
     assert dump(proj) == before
+
+
+def test_every_layout_gives_the_interviewee_their_own_words(tmp_path):
+    """A register naming each fixture's interviewee as a researcher would write them."""
+    import json
+
+    expected = json.loads((DATA / "expected.json").read_text(encoding="utf-8"))
+    rows = ["participant_id,transcript,speaker,consent_quotes"]
+    for n, (name, want) in enumerate(sorted(expected.items()), start=1):
+        label = want["turns"][1][0]
+        # The name a researcher types, not the tool's decoration of it.
+        person = "Zoë Ünal" if "Zoë" in label or "Ünal" in label else label
+        rows.append(f"P{n:02d},{name},{person},yes")
+    register = tmp_path / "people.csv"
+    register.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with Project.init(tmp_path / "p") as project:
+        report = project.import_transcripts([DATA], register=register)
+        segments = project.segments()
+    assert report.warnings == []
+    assert sorted(report.imported) == sorted(expected)
+    for name, want in expected.items():
+        mine = segments[segments["document"] == name]
+        words = mine[mine["participant_id"].notna()]["text"].str.split().str.len().sum()
+        theirs = sum(w for who, _, w in want["turns"][1::2])
+        assert words == theirs, name
+        assert mine[mine["participant_id"].isna()]["speaker"].nunique() == 1, name

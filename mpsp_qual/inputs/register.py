@@ -224,6 +224,8 @@ def near_speaker(label: str, speakers: Iterable[str], *, cutoff: float = 80) -> 
     for speaker in speakers:
         for a in _variants(label):
             for b in _variants(speaker):
+                if re.findall(r"\d+", a) != re.findall(r"\d+", b):
+                    continue  # "Speaker 1" is not a typo of "Speaker 2"
                 # Accents dropped, so that "Zoe Unal" is close to "Zoë Ünal".
                 score = fuzz.ratio(_unaccented(a), _unaccented(b), processor=default_process)
                 if score >= best_score:

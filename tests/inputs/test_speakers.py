@@ -15,7 +15,7 @@ import pytest
 
 from mpsp_qual import Project
 from mpsp_qual.core.errors import RegisterError, TranscriptError
-from mpsp_qual.inputs.register import match_speaker, read_register, speaker_key
+from mpsp_qual.inputs.register import match_speaker, near_speaker, read_register, speaker_key
 from mpsp_qual.inputs.transcripts import read_transcript
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "transcripts"
@@ -96,6 +96,8 @@ def test_match_speaker_readings():
     assert match_speaker(unicodedata.normalize("NFD", "Zoë Ünal"), people) == "Zoë Ünal"
     assert match_speaker("Zoe Unal", people) is None  # close is not the same; see below
     assert speaker_key("Straße") == speaker_key("STRASSE")  # full case folding
+    assert near_speaker("Zoe Unal", people) == "Zoë Ünal"
+    assert near_speaker("Speaker 1", ["Speaker 2"]) is None  # numbers are not typos
 
 
 def test_decomposed_names_and_text_are_nfc_and_match_an_nfc_register(tmp_path):
