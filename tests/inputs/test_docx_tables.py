@@ -52,3 +52,14 @@ def test_a_speaker_table_without_a_header_row(tmp_path):
         ("Zoë Ünal", "00:01:12", "We won it."),
     ]
     assert doc.metadata == {"title": "Wrenfield interview"}
+
+
+def test_names_bold_by_a_character_style(tmp_path):
+    d = docx.Document()
+    for name, text in [("Dana Reid", "How did it start?"), ("Zoë Ünal", "With a tender.")] * 2:
+        d.add_paragraph().add_run(name, style="Strong")
+        d.add_paragraph(text)
+    d.save(str(tmp_path / "strong.docx"))
+    doc = read_transcript(tmp_path / "strong.docx")
+    assert [t.speaker for t in doc.turns] == ["Dana Reid", "Zoë Ünal"] * 2
+    assert doc.layout == "bold-name transcript"

@@ -110,7 +110,14 @@ def _style(paragraph: Paragraph) -> str:
         return "heading"
     runs = [r for r in paragraph.runs if r.text.strip()]
     style_bold = bool(paragraph.style is not None and paragraph.style.font.bold)
-    if runs and all(r.bold or (r.bold is None and style_bold) for r in runs):
+
+    def bold(run) -> bool:
+        if run.bold is not None:
+            return run.bold
+        # Inherited: from a character style such as "Strong", or the paragraph's style.
+        return bool(run.style is not None and run.style.font.bold) or style_bold
+
+    if runs and all(bold(r) for r in runs):
         return "bold"
     return ""
 
