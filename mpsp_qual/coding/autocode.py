@@ -45,6 +45,7 @@ from spacy.tokens import Doc
 
 from mpsp_qual.core.model import AUTO_CODER, Codebook
 from mpsp_qual.inputs.segment import TokenData, _lemma_table, get_nlp, lemma_tokens
+from mpsp_qual.store import suggestions as suggestions_store
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -305,6 +306,9 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
         4
     """
     segment_ids, codings = match_segments(project, progress=progress)
+    # A suggestion a coder rejected is not made again while its text is unchanged.
+    refused = suggestions_store.rejected(project.store)
+    codings = [c for c in codings if (c[0], c[1]) not in refused]
     if not dry_run:
         with project.transaction() as conn:
             wanted = set(segment_ids)
@@ -325,6 +329,13 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
                 segments=segment_ids,
                 action="autocode",
                 detail={"dropped_segments": len(stale)},
+            )
+            suggestions_store.sync(
+                project.store,
+                [
+                    (sid, code, json.dumps(ev, ensure_ascii=False), evidence_strength(ev)[1])
+                    for sid, code, ev in codings
+                ],
             )
     participant = dict(
         project.store.execute(
