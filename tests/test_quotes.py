@@ -268,11 +268,10 @@ def test_writers_gate_rows_handed_to_them(coded, tmp_path):
 
 
 def test_withdrawn_participant_leaves_every_output(coded, tmp_path):
-    from mpsp_qual.consent.withdraw import withdraw
 
     _approve_everything(coded)
     assert quote_bank(coded)["text"].str.contains("diversify").any()
-    withdraw(coded, "P03")
+    coded.withdraw("P03")
     for suffix in FORMATS:
         out = tmp_path / f"bank{suffix}"
         write_quote_bank(coded, out, status="all", attribution="named", min_words=1)

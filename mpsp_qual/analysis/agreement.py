@@ -127,16 +127,14 @@ def _units(project, coders: list[str]) -> tuple[list[str], dict[str, dict[str, s
     segments = [s for s in eligible if s in common]
     marks: dict[str, dict[str, set[str]]] = {c: {} for c in coders}
     for coder in coders:
-        for sid, code in project.store.execute(
-            "SELECT segment_id, code FROM codings WHERE coder = ?", (coder,)
-        ):
+        for sid, codes in project.store.codings.coded_with(coder).items():
             if sid in common:
-                marks[coder].setdefault(sid, set()).add(code)
+                marks[coder].setdefault(sid, set()).update(codes)
     return segments, marks
 
 
 def _unit_name(project) -> str:
-    units = sorted({r[0] for r in project.store.execute("SELECT DISTINCT unit FROM documents")})
+    units = project.store.documents.units()
     return f"segment ({' or '.join(units) if units else 'turn'})"
 
 

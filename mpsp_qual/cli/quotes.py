@@ -269,9 +269,8 @@ def withdraw_cmd(project: Project, participant_id: str, purge: bool) -> None:
     Example:
       mpsp-qual participant withdraw P06 --purge
     """
-    from mpsp_qual.consent.withdraw import withdraw
 
-    report = withdraw(project, participant_id, purge=purge)
+    report = project.withdraw(participant_id, purge=purge)
     if report.already_withdrawn:
         click.echo(f"{participant_id} had already withdrawn.")
     else:

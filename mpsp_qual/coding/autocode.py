@@ -228,13 +228,7 @@ def _match(
 
 
 def _codable_segments(project) -> list[_Segment]:
-    rows = project.store.execute(
-        """SELECT v.segment_id, v.document, v.participant_id, v.start, v.text,
-                  s.lemmas, s.offsets
-           FROM segment_view v JOIN segments s ON s.id = v.segment_id
-           WHERE v.participant_id IS NOT NULL AND v.withdrawn = 0
-           ORDER BY v.document, v.turn, v.seq"""
-    )
+    rows = project.store.documents.codable_segments()
     return [
         _Segment(r[0], r[1], r[2], r[3], r[4], r[5].split(" ") if r[5] else [], r[6]) for r in rows
     ]
@@ -264,7 +258,7 @@ def match_segments(
     by_document: dict[str, list[_Segment]] = {}
     for segment in segments:
         by_document.setdefault(segment.document, []).append(segment)
-    names = [r[0] for r in project.store.execute("SELECT name FROM documents ORDER BY name")]
+    names = project.store.documents.names()
     codings: list[tuple[str, str, list[dict[str, Any]]]] = []
     order = {code.id: i for i, code in enumerate(project.codebook)}
     for done, name in enumerate(names, start=1):
@@ -310,25 +304,14 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
     refused = suggestions_store.rejected(project.store)
     codings = [c for c in codings if (c[0], c[1]) not in refused]
     if not dry_run:
-        with project.transaction() as conn:
-            wanted = set(segment_ids)
-            stale = [
-                (AUTO_CODER, r[0])
-                for r in conn.execute(
-                    "SELECT segment_id FROM coded_segments WHERE coder = ? "
-                    "UNION SELECT segment_id FROM codings WHERE coder = ?",
-                    (AUTO_CODER, AUTO_CODER),
-                )
-                if r[0] not in wanted
-            ]
-            conn.executemany("DELETE FROM codings WHERE coder = ? AND segment_id = ?", stale)
-            conn.executemany("DELETE FROM coded_segments WHERE coder = ? AND segment_id = ?", stale)
+        with project.transaction():
+            stale = project.store.codings.drop_outside(AUTO_CODER, set(segment_ids))
             project.record_codings(
                 AUTO_CODER,
                 codings,
                 segments=segment_ids,
                 action="autocode",
-                detail={"dropped_segments": len(stale)},
+                detail={"dropped_segments": stale},
             )
             suggestions_store.sync(
                 project.store,
@@ -337,11 +320,7 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
                     for sid, code, ev in codings
                 ],
             )
-    participant = dict(
-        project.store.execute(
-            "SELECT segment_id, participant_id FROM segment_view WHERE participant_id IS NOT NULL"
-        ).fetchall()
-    )
+    participant = project.store.documents.segment_participants()
     per_code: dict[str, tuple[set[str], set[str]]] = {}
     for segment_id, code, _ in codings:
         segs, people = per_code.setdefault(code, (set(), set()))
@@ -406,16 +385,7 @@ def code_counts(project) -> pd.DataFrame:
         order.
     """
     codebook = project.codebook
-    counts = {
-        (r[0], r[1]): (r[2], r[3])
-        for r in project.store.execute(
-            """SELECT c.code, c.coder, COUNT(DISTINCT c.segment_id),
-                      COUNT(DISTINCT v.participant_id)
-               FROM codings c JOIN segment_view v ON v.segment_id = c.segment_id
-               WHERE v.withdrawn = 0
-               GROUP BY c.code, c.coder"""
-        )
-    }
+    counts = project.store.codings.counts_by_code()
     coders = project.coders()
     rows = []
     for code in codebook:

@@ -27,7 +27,6 @@ from rapidfuzz.utils import default_process
 
 from mpsp_qual.consent.quotes import (
     BANK_COLUMNS,
-    FRESH_APPROVAL,
     candidates,
     decision_status,
     finish_rows,
@@ -82,11 +81,7 @@ def set_require_approval(project, on: bool) -> None:
 
 def approvals(project) -> pd.DataFrame:
     """Every recorded per-quote decision: columns :data:`APPROVAL_COLUMNS`."""
-    frame = pd.read_sql_query(
-        "SELECT segment_id, participant_id, start, end, decision, edited_text, decided_at "
-        "FROM quote_approvals ORDER BY segment_id, start",
-        project.store.conn,
-    )
+    frame = project.store.approvals.frame()
     frame.insert(
         0,
         "quote_id",
@@ -102,15 +97,7 @@ def _fresh_approvals(project) -> pd.DataFrame:
     undecided again, and a request for it is not prefilled with the old decision.
     """
     frame = approvals(project)
-    fresh = {
-        (r[0], r[1], r[2])
-        for r in project.store.execute(
-            f"""SELECT a.segment_id, a.start, a.end
-                FROM quote_approvals a JOIN segments s ON s.id = a.segment_id
-                JOIN documents d ON d.id = s.document_id
-                WHERE {FRESH_APPROVAL}"""
-        )
-    }
+    fresh = project.store.approvals.fresh_spans()
     keep = [(s, a, b) in fresh for s, a, b in zip(frame.segment_id, frame.start, frame.end)]
     return frame[keep].reset_index(drop=True)
 
@@ -249,11 +236,7 @@ def _draft_requests(project, draft: PathLike) -> pd.DataFrame:
     found = found[found["segment_id"].notna() & found["participant_id"].notna()]
     if found.empty:
         return pd.DataFrame(columns=BANK_COLUMNS)
-    codes: dict[str, list[str]] = {}
-    for r in project.store.execute(
-        "SELECT segment_id, code FROM codings c JOIN codes k ON k.id = c.code ORDER BY k.position"
-    ):
-        codes.setdefault(r[0], []).append(r[1])
+    codes = project.store.codings.codes_by_segment()
     status = {
         quote_id(r.segment_id, r.start, r.end): decision_status(r.decision)
         for r in _fresh_approvals(project).itertuples(index=False)
@@ -327,11 +310,7 @@ def approve_quotes(project, path: PathLike) -> ApprovalReport:
         parsed = parse_quote_id(row.quote_id)
         seg = None
         if parsed is not None:
-            seg = project.store.execute(
-                "SELECT document, participant_id, start, end FROM segment_view "
-                "WHERE segment_id = ?",
-                (parsed[0],),
-            ).fetchone()
+            seg = project.store.documents.segment_span(parsed[0])
         where = f"{p.name}, sheet {row.sheet}, cell {row.cell('quote_id')}"
         if parsed is None:
             problems.append(
@@ -402,24 +381,20 @@ def approve_quotes(project, path: PathLike) -> ApprovalReport:
         for r in _fresh_approvals(project).itertuples(index=False)
     }
     recorded = []
-    with project.store.transaction() as conn:
+    with project.store.transaction():
         for row, (segment_id, start, end), quote in todo:
             if current.get((segment_id, start, end)) == (row.decision, row.edited_text):
                 report.unchanged += 1
                 continue
-            conn.execute(
-                "INSERT OR REPLACE INTO quote_approvals (segment_id, participant_id, start, "
-                "end, quote, decision, edited_text, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    segment_id,
-                    row.participant_id,
-                    start,
-                    end,
-                    quote,
-                    row.decision,
-                    row.edited_text or None,
-                    row.decided_at,
-                ),
+            project.store.approvals.record(
+                segment_id,
+                row.participant_id,
+                start,
+                end,
+                quote,
+                row.decision,
+                row.edited_text or None,
+                row.decided_at,
             )
             recorded.append(
                 {"quote_id": row.quote_id, "decision": row.decision, "decided_at": row.decided_at}
@@ -451,10 +426,7 @@ def record_decision(
     parsed = parse_quote_id(quote)
     row = None
     if parsed is not None:
-        row = project.store.execute(
-            "SELECT document, participant_id, start, end FROM segment_view WHERE segment_id = ?",
-            (parsed[0],),
-        ).fetchone()
+        row = project.store.documents.segment_span(parsed[0])
     if (
         row is None
         or row["participant_id"] is None
@@ -482,20 +454,9 @@ def record_decision(
         if problem:
             raise QuoteError(f"quote {quote}: {problem}")
     when = decided_at or date.today().isoformat()
-    with project.store.transaction() as conn:
-        conn.execute(
-            "INSERT OR REPLACE INTO quote_approvals (segment_id, participant_id, start, end, "
-            "quote, decision, edited_text, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                segment_id,
-                row["participant_id"],
-                start,
-                end,
-                text,
-                decision,
-                edited_text,
-                when,
-            ),
+    with project.store.transaction():
+        project.store.approvals.record(
+            segment_id, row["participant_id"], start, end, text, decision, edited_text, when
         )
         project.store.audit(
             "quotes approve",

@@ -87,9 +87,7 @@ def quote_source(project, quote: str) -> str | None:
     parsed = parse_quote_id(quote)
     if parsed is None:
         return None
-    row = project.store.execute(
-        "SELECT document, start, end FROM segment_view WHERE segment_id = ?", (parsed[0],)
-    ).fetchone()
+    row = project.store.documents.segment_span(parsed[0])
     if row is None or not row["start"] <= parsed[1] < parsed[2] <= row["end"]:
         return None
     return project.document_text(row["document"])[parsed[1] : parsed[2]]
@@ -266,12 +264,6 @@ def _resolve_coder(project, coder: str | None) -> str:
     return coder
 
 
-#: SQL (over ``quote_approvals a`` joined to ``documents d``) true when a recorded decision
-#: is about the text its span holds now: a decision on text that has since changed (its
-#: transcript re-imported) is stale and counts as no decision.
-FRESH_APPROVAL = "a.quote = substr(d.text, a.start + 1, a.end - a.start)"
-
-
 def _approvals_by_document(project) -> dict[str, list[dict]]:
     """The recorded decisions (see :mod:`mpsp_qual.consent.approvals`) still fresh, by document.
 
@@ -279,13 +271,7 @@ def _approvals_by_document(project) -> dict[str, list[dict]]:
     out, so that an approval (or an approved edit) of words since changed is never used.
     """
     out: dict[str, list[dict]] = {}
-    for r in project.store.execute(
-        f"""SELECT v.document, a.segment_id, a.participant_id, a.start, a.end, a.decision,
-                  a.edited_text, a.decided_at
-           FROM quote_approvals a JOIN segment_view v ON v.segment_id = a.segment_id
-           JOIN documents d ON d.id = v.document_id
-           WHERE {FRESH_APPROVAL}"""
-    ):
+    for r in project.store.approvals.fresh_with_documents():
         out.setdefault(r["document"], []).append(dict(r))
     return out
 
@@ -326,14 +312,7 @@ def candidates(
     who = _resolve_coder(project, coder)
     cb = project.codebook
     position = {c.id: i for i, c in enumerate(cb)}
-    marks = ",".join("?" * len(codes))
-    rows = project.store.execute(
-        f"""SELECT c.segment_id, c.code, c.evidence, v.document, v.turn, v.seq,
-                   v.participant_id, v.start_time, v.start, v.end, v.text
-            FROM codings c JOIN segment_view v ON v.segment_id = c.segment_id
-            WHERE c.coder = ? AND c.code IN ({marks}) AND v.participant_id IS NOT NULL""",
-        (who, *codes),
-    ).fetchall()
+    rows = project.store.codings.participant_codings(who, codes)
     coded = gate(
         project,
         pd.DataFrame(

@@ -256,9 +256,7 @@ def _sha256(path: Path) -> str:
 
 def _register_file(project) -> tuple[str, str] | None:
     """The last register file loaded (from the audit log) and when."""
-    row = project.store.execute(
-        "SELECT at, detail FROM audit WHERE action = 'register' ORDER BY id DESC LIMIT 1"
-    ).fetchone()
+    row = project.store.last_audit("register")
     if row is None:
         return None
     source = json.loads(row[1] or "{}").get("file")

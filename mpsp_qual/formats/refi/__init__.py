@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mpsp_qual.app.exchange import QdpxImport, import_qdpx
 from mpsp_qual.core.model import PathLike
 from mpsp_qual.formats.refi.qdc import (
     ReadCodebook,
@@ -29,7 +30,6 @@ from mpsp_qual.formats.refi.qdc import (
     write_qdc,
 )
 from mpsp_qual.formats.refi.qdpx import WITHDRAWN_MARK, ExportReport, export_qdpx, project_to_qdpx
-from mpsp_qual.formats.refi.qdpx_import import QdpxImport, import_qdpx
 from mpsp_qual.formats.refi.schema import CODEBOOK_NS, PROJECT_NS, schema_errors
 
 __all__ = [

@@ -110,17 +110,13 @@ def _withdrawn_spans(project) -> dict[str, list[tuple[int, int]]]:
     """Per document, the spans (label line start to turn end) of withdrawn speakers' turns."""
     withdrawn = {
         (r["transcript"].casefold(), r["speaker"].casefold())
-        for r in project.store.execute(
-            "SELECT transcript, speaker FROM participants WHERE withdrawn = 1"
-        )
+        for r in project.store.participants.rows()
+        if r["withdrawn"]
     }
     if not withdrawn:
         return {}
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    rows = project.store.execute(
-        "SELECT d.name, t.speaker, t.start, t.end FROM turns t "
-        "JOIN documents d ON d.id = t.document_id ORDER BY d.name, t.start"
-    ).fetchall()
+    rows = project.store.documents.turn_spans()
     previous_end: dict[str, int] = {}
     texts: dict[str, str] = {}
     for name, speaker, start, end in rows:
@@ -192,9 +188,7 @@ def project_to_qdpx(project) -> tuple[bytes, dict[str, str], ExportReport]:
         | segments["participant_id"].notna()
     ]
 
-    documents = project.store.execute(
-        "SELECT name, sha256, text FROM documents ORDER BY name"
-    ).fetchall()
+    documents = [(r["name"], r["sha256"], r["text"]) for r in project.store.documents.rows()]
     source_guid = {
         name: kept["sources"].get(name) or G.derive("source", name, sha256)
         for name, sha256, _ in documents
