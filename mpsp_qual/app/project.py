@@ -39,6 +39,7 @@ __all__ = [
     "sha256_file",
 ]
 
+
 class Project:
     """An mpsp-qual project directory and its open project file.
 

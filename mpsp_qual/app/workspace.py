@@ -110,8 +110,10 @@ def _coding_view(row, names, colors, behind=None) -> dict[str, Any]:
 
 
 def codebook_panel(project, viewer: Viewer) -> list[dict[str, Any]]:
-    """Every code in codebook order with its guidance, colour and passage count."""
-    counts = spans_store.counts_by_code(project.store, coders=viewer.coders())
+    """Every code in codebook order with its guidance, colour and passage count (people's
+    codings, not auto-coding's suggestions)."""
+    coders = viewer.coders() or [c for c in project.coders() if c != AUTO_CODER]
+    counts = spans_store.counts_by_code(project.store, coders=coders)
     cb = project.codebook
     return [
         {
@@ -210,19 +212,31 @@ def _pieces(text: str, offset: int, marks: list[tuple[int, int, Any]]) -> list[d
     return out
 
 
-def reader(project, viewer: Viewer, document: str) -> dict[str, Any]:
-    """A transcript turn by turn, with the codings (and pending suggestions) on it."""
+def reader(project, viewer: Viewer, document: str, *, turn: int | None = None) -> dict[str, Any]:
+    """A transcript turn by turn, with the codings (and pending suggestions) on it.
+
+    ``turn`` gives that one turn only (to redraw it after a change)."""
     doc = _document(project, document)
     names = {c.id: c.name for c in project.codebook}
     colors = _colors(project)
     turns = spans_store.turns(project.store, doc["id"])
+    if turn is not None:
+        turns = [t for t in turns if t["turn"] == turn]
+        if not turns:
+            raise WorkspaceError(f"{document} has no turn {turn}; reload the page.")
     rows = spans_store.spans(project.store, document=document, coders=viewer.coders())
+    if turn is not None:
+        rows = [r for r in rows if r["turn"] == turn]
     behind = sug_store.of_coding(
         project.store, [r["id"] for r in rows if r["origin"] == "suggestion"]
     )
     by_turn: dict[int, list[dict]] = defaultdict(list)
     for r in rows:
-        by_turn[r["turn"]].append(_coding_view(r, names, colors, behind.get(r["id"])))
+        if r["coder"] == AUTO_CODER:
+            continue  # auto-coding's proposals are shown as suggestions, not as codings
+        view = _coding_view(r, names, colors, behind.get(r["id"]))
+        view["text"] = doc["text"][r["start"] : r["end"]]
+        by_turn[r["turn"]].append(view)
     suggested: dict[int, list[dict]] = defaultdict(list)
     if not viewer.blind:
         for g in sug_store.listing(project.store, document=document):
@@ -247,7 +261,23 @@ def reader(project, viewer: Viewer, document: str) -> dict[str, Any]:
             else _pieces(t["text"], t["start"], [(c["start"], c["end"], c) for c in codings]),
         }
         out.append(item)
-    return {"document": document, "turns": out, "blind": viewer.blind}
+    mine = (lambda r: r["coder"] == viewer.coder) if viewer.blind else (lambda r: True)
+    turn_notes: dict[int, list[dict]] = defaultdict(list)
+    for r in notes_store.of_kind(project.store, "turn"):
+        name, _, idx = r["target"].rpartition("#")
+        if name == document and idx.isdigit() and mine(r):
+            turn_notes[int(idx)].append(dict(r))
+    for item in out:
+        item["notes"] = turn_notes.get(item["turn"], [])
+        item["my_note"] = next((n["memo"] for n in item["notes"] if n["coder"] == viewer.coder), "")
+    doc_notes = [dict(r) for r in notes_store.get(project.store, "document", document) if mine(r)]
+    return {
+        "document": document,
+        "turns": out,
+        "blind": viewer.blind,
+        "notes": doc_notes,
+        "my_note": next((n["memo"] for n in doc_notes if n["coder"] == viewer.coder), ""),
+    }
 
 
 def _suggestion_view(g, names, colors) -> dict[str, Any]:
@@ -449,6 +479,7 @@ def code_passage(
             grouping code.
     """
     _code(project, code)
+    start, end = int(start), int(end)  # numpy integers from a DataFrame are welcome too
     with project.transaction():
         doc = _document(project, document)
         turns = spans_store.turns(project.store, doc["id"])
@@ -717,3 +748,30 @@ def coding_list(project, *, coder: str | None = None):
         row["evidence"] = json.loads(r["evidence"]) if r["evidence"] else None
         rows.append(row)
     return pd.DataFrame(rows, columns=CODING_LIST_COLUMNS)
+
+
+def workspace_coder(coder: str | None) -> str:
+    """The coder the workspace writes as: the one named, else the user running it."""
+    from mpsp_qual.store.db import current_user
+
+    name = (coder or current_user()).strip()
+    if not name or name == AUTO_CODER:
+        raise WorkspaceError(
+            f"the workspace codes as a person, not {name!r}; name one with {{hint}}.",
+            hint="serve --coder NAME",
+        )
+    return name
+
+
+def demo_project(outdir, *, log=lambda line: None):
+    """The demo project in ``outdir`` (built from the sample first if it is not there)."""
+    from pathlib import Path
+
+    from mpsp_qual.app.demo import run_demo
+    from mpsp_qual.store.db import PROJECT_FILE
+
+    target = Path(outdir) / "project"
+    if not (target / PROJECT_FILE).is_file():
+        log(f"Building the demo project in {target} ...")
+        run_demo(outdir, log=log).close()
+    return target

@@ -69,7 +69,9 @@ class Codings:
                   ORDER BY v.document, v.turn, v.seq, k.position, c.coder"""
         frame = pd.read_sql_query(sql, self._conn, params=params)
         # pandas reads a NULL beside JSON text as NaN, which is truthy: test for str.
-        frame["evidence"] = [json.loads(e) if isinstance(e, str) else None for e in frame["evidence"]]
+        frame["evidence"] = [
+            json.loads(e) if isinstance(e, str) else None for e in frame["evidence"]
+        ]
         return frame.reindex(columns=CODING_COLUMNS)
 
     def triples(self) -> list[tuple[str, str, str]]:
@@ -122,7 +124,9 @@ class Codings:
             if r[0] not in keep
         ]
         self._conn.executemany("DELETE FROM codings WHERE coder = ? AND segment_id = ?", stale)
-        self._conn.executemany("DELETE FROM coded_segments WHERE coder = ? AND segment_id = ?", stale)
+        self._conn.executemany(
+            "DELETE FROM coded_segments WHERE coder = ? AND segment_id = ?", stale
+        )
         return len(stale)
 
     def counts_by_code(self) -> dict[tuple[str, str], tuple[int, int]]:

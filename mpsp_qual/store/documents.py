@@ -60,7 +60,9 @@ class Documents:
         """
         row = self._conn.execute("SELECT text FROM documents WHERE name = ?", (name,)).fetchone()
         if row is None:
-            raise ProjectError(f"no document {name!r} in the project; {{hint}} lists them.", hint="documents")
+            raise ProjectError(
+                f"no document {name!r} in the project; {{hint}} lists them.", hint="documents"
+            )
         return row[0]
 
     def texts(self) -> dict[str, str]:

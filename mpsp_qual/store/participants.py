@@ -56,8 +56,7 @@ class Participants:
     def snapshot(self) -> dict[str, tuple]:
         """Every row's fields by id, to tell whether an upsert changed anything."""
         return {
-            r[0]: tuple(r[1:])
-            for r in self._conn.execute(f"SELECT {_FIELDS} FROM participants")
+            r[0]: tuple(r[1:]) for r in self._conn.execute(f"SELECT {_FIELDS} FROM participants")
         }
 
     def upsert(self, people: Sequence[Participant]) -> None:

@@ -42,3 +42,10 @@ def put(store: Store, kind: str, target: str, coder: str, memo: str) -> None:
         "updated_at = excluded.updated_at",
         (kind, target, coder, memo, now()),
     )
+
+
+def of_kind(store: Store, kind: str) -> list[sqlite3.Row]:
+    """Every memo of one kind: target, coder, memo."""
+    return store.execute(
+        "SELECT target, coder, memo FROM notes WHERE kind = ? ORDER BY target, coder", (kind,)
+    ).fetchall()
