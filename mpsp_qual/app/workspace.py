@@ -241,6 +241,10 @@ def reader(project, viewer: Viewer, document: str, *, turn: int | None = None) -
     if not viewer.blind:
         for g in sug_store.listing(project.store, document=document):
             suggested[g["turn"]].append(_suggestion_view(g, names, colors))
+    segments_of = spans_store.turn_segments(project.store, doc["id"])
+    done = spans_store.coded_by(
+        project.store, viewer.coder, [s for ids in segments_of.values() for s in ids]
+    )
     out = []
     for t in turns:
         codable = t["participant_id"] is not None and not t["withdrawn"]
@@ -256,6 +260,8 @@ def reader(project, viewer: Viewer, document: str, *, turn: int | None = None) -
             "end": t["end"],
             "codings": codings,
             "suggestions": suggested.get(t["turn"], []),
+            "done": bool(segments_of.get(t["turn"]))
+            and all(s in done for s in segments_of.get(t["turn"], [])),
             "pieces": []
             if t["withdrawn"]
             else _pieces(t["text"], t["start"], [(c["start"], c["end"], c) for c in codings]),
@@ -514,6 +520,28 @@ def code_passage(
                 },
             )
     return {"id": coding_id, "new": new}
+
+
+def mark_done(project, viewer: Viewer, *, document: str, turn: int, done: bool = True) -> dict:
+    """Mark a turn's segments as coded by the viewer (or not): coverage and agreement count
+    only segments a coder marked done, with or without codes."""
+    with project.transaction():
+        doc = _document(project, document)
+        row = next(
+            (t for t in spans_store.turns(project.store, doc["id"]) if t["turn"] == turn), None
+        )
+        if row is None or row["participant_id"] is None or row["withdrawn"]:
+            raise WorkspaceError(f"turn {turn} of {document} is not a participant's turn to code.")
+        ids = spans_store.turn_segments(project.store, doc["id"]).get(turn, [])
+        if done:
+            spans_store.mark_coded(project.store, ids, viewer.coder)
+        else:
+            spans_store.unmark_coded(project.store, ids, viewer.coder)
+        project.store.audit(
+            "mark done" if done else "mark not done",
+            {"document": document, "turn": turn, "segments": len(ids), "coder": viewer.coder},
+        )
+    return {"done": done, "start": row["start"]}
 
 
 def _own_coding(project, viewer: Viewer, coding_id: int):

@@ -278,3 +278,32 @@ def searchable_segments(store: Store) -> Iterator[sqlite3.Row]:
            WHERE v.participant_id IS NOT NULL AND v.withdrawn = 0
            ORDER BY v.document, s.start"""
     )
+
+
+def turn_segments(store: Store, document_id: int) -> dict[int, list[str]]:
+    """The segment ids of each turn of a document."""
+    out: dict[int, list[str]] = {}
+    for sid, turn in store.execute(
+        "SELECT id, turn_idx FROM segments WHERE document_id = ? ORDER BY turn_idx, seq",
+        (document_id,),
+    ):
+        out.setdefault(turn, []).append(sid)
+    return out
+
+
+def coded_by(store: Store, coder: str, segment_ids: Iterable[str]) -> set[str]:
+    """Which of these segments ``coder`` has marked done."""
+    wanted = set(segment_ids)
+    return {
+        r[0]
+        for r in store.execute("SELECT segment_id FROM coded_segments WHERE coder = ?", (coder,))
+        if r[0] in wanted
+    }
+
+
+def unmark_coded(store: Store, segment_ids: Iterable[str], coder: str) -> None:
+    """Undo :func:`mark_coded`."""
+    store.executemany(
+        "DELETE FROM coded_segments WHERE segment_id = ? AND coder = ?",
+        [(sid, coder) for sid in segment_ids],
+    )

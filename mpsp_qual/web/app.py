@@ -74,6 +74,7 @@ def create_app(
         Route("/dashboard", views.dashboard),
         Route("/api/code", views.api_code, methods=["POST"]),
         Route("/api/uncode", views.api_uncode, methods=["POST"]),
+        Route("/api/done", views.api_done, methods=["POST"]),
         Route("/api/memo", views.api_memo, methods=["POST"]),
         Route("/api/suggestion/{id:int}/accept", views.api_accept, methods=["POST"]),
         Route("/api/suggestion/{id:int}/reject", views.api_reject, methods=["POST"]),

@@ -189,6 +189,16 @@ async def api_code(request: Request) -> Response:
     )
 
 
+async def api_done(request: Request) -> Response:
+    def work(p, v, b):
+        done = b.get("done", True)
+        if not isinstance(done, bool):
+            raise ws.WorkspaceError("the request needs done as true or false; reload the page.")
+        return ws.mark_done(p, v, document=_str(b, "document"), turn=_int(b, "turn"), done=done)
+
+    return await _write(request, work)
+
+
 async def api_uncode(request: Request) -> Response:
     return await _write(request, lambda p, v, b: ws.uncode(p, v, _int(b, "id")))
 

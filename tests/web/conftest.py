@@ -39,9 +39,15 @@ def live(project):
 
     servers = []
 
-    def start(coder: str = "alice", *, blind: bool = False, directory: Path | None = None):
+    def start(
+        coder: str = "alice",
+        *,
+        blind: bool = False,
+        directory: Path | None = None,
+        password: str | None = None,
+    ):
         port = free_port()
-        guard = Guard.create(host="127.0.0.1", port=port)
+        guard = Guard.create(host="127.0.0.1", port=port, password=password)
         app = create_app(
             directory or project.directory, coder=coder, blind=blind, guard=guard, port=port
         )

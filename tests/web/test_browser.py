@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def select_phrase(page, turn: int, phrase: str) -> None:
     """Drag the mouse over ``phrase`` in a turn's text, as a person selects it."""
+    page.wait_for_selector("body[data-ready]", state="attached")
     box = page.evaluate(
         """([turn, phrase]) => {
             const p = document.querySelector(`#turn-${turn} p.text`);
@@ -50,6 +51,12 @@ def select_phrase(page, turn: int, phrase: str) -> None:
     page.mouse.down()
     page.mouse.move(box["x1"], box["y1"], steps=5)
     page.mouse.up()
+
+
+def press(page, key: str) -> None:
+    """Press a key once the page's script is ready (after a navigation, say)."""
+    page.wait_for_selector("body[data-ready]", state="attached")
+    page.keyboard.press(key)
 
 
 def cli_run(runner, project, *args):
@@ -99,17 +106,23 @@ def test_a_selected_phrase_is_coded_highlighted_kept_on_reload_and_listed(
     expect(p.locator("#turn-1 span.hl.multi")).to_have_count(0)
     assert len(ws.coding_list(project, coder="alice")) == 1
     p.locator("body").click(position={"x": 5, "y": 5})
-    p.keyboard.press("u")
+    press(p, "u")
     expect(p.locator("#turn-1 span.hl.multi")).to_have_text("Our capacity was the problem")
     assert len(ws.coding_list(project, coder="alice")) == 2
 
     # The whole turn: focus the turn, press t, pick the first recent code with 1.
     p.locator("#turn-3").focus()
-    p.keyboard.press("t")
-    p.keyboard.press("1")
+    press(p, "t")
+    press(p, "1")
     expect(p.locator("#turn-3 .chip").filter(has_text="alice")).to_have_count(1)
     whole = ws.coding_list(project, coder="alice").query("turn == 3").iloc[0]
     assert text[whole.start : whole.end].startswith("They had a different agenda.")
+
+    # d marks the focused turn done: it now counts as coded by alice (coverage, agreement).
+    p.locator("#turn-3").focus()
+    press(p, "d")
+    expect(p.locator("#turn-3 .mark-done")).to_have_text("✓ done")
+    assert project.coded_segments("alice") == ["alpha.txt#3.0"]
 
 
 def test_suggestions_accepted_and_rejected_with_the_keyboard(live, page, project, runner):
@@ -117,11 +130,12 @@ def test_suggestions_accepted_and_rejected_with_the_keyboard(live, page, project
     base, token, _ = live("alice")
     p = page.page
     p.goto(f"{base}/review?token={token}")
+    p.wait_for_selector("body[data-ready]", state="attached")
     expect(p.locator(".code-name")).to_have_text("Capacity constraints")
     expect(p.locator(".context .m-evidence")).to_have_text(["stretched", "capacity"])
-    p.keyboard.press("a")
+    press(p, "a")
     expect(p.locator(".code-name")).to_have_text("Misaligned aims and values")
-    p.keyboard.press("x")
+    press(p, "x")
     expect(p.locator(".code-name")).to_have_text("Lead provider negotiation")
 
     by_code = {g["code"]: g for g in suggestions.listing(project.store, status=None)}
@@ -137,9 +151,9 @@ def test_suggestions_accepted_and_rejected_with_the_keyboard(live, page, project
     expect(p.locator(".code-name")).to_have_text("Lead provider negotiation")
     pending = {g["code"] for g in suggestions.listing(project.store)}
     assert pending == {"lead-provider", "new-markets"}
-    p.keyboard.press("j")
+    press(p, "j")
     expect(p.locator(".code-name")).to_have_text("New markets")
-    p.keyboard.press("k")
+    press(p, "k")
     expect(p.locator(".code-name")).to_have_text("Lead provider negotiation")
 
 
@@ -148,13 +162,14 @@ def test_undo_and_adjust_in_the_review_queue(live, page, project, runner):
     base, token, _ = live("alice")
     p = page.page
     p.goto(f"{base}/review?token={token}")
-    p.keyboard.press("x")
+    p.wait_for_selector("body[data-ready]", state="attached")
+    press(p, "x")
     expect(p.locator(".code-name")).to_have_text("Misaligned aims and values")
-    p.keyboard.press("u")
+    press(p, "u")
     expect(p.locator(".code-name")).to_have_text("Capacity constraints")
     assert suggestions.listing(project.store)[0]["status"] == "pending"
     # e, select a shorter span in the passage, Enter: accepted at that span.
-    p.keyboard.press("e")
+    press(p, "e")
     box = p.evaluate(
         """() => {
             const node = document.querySelector('.context span.m-evidence').firstChild;

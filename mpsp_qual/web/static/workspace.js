@@ -161,6 +161,14 @@
     }
   }
 
+  async function markDone(turnEl) {
+    const button = turnEl.querySelector(".mark-done");
+    const done = button.dataset.done !== "1";
+    await post("/api/done", { document: reader.dataset.document, turn: Number(turnEl.dataset.turn), done: done });
+    await redraw(turnEl);
+    say(done ? "Turn marked done." : "Turn marked not done.");
+  }
+
   function codeList() {
     return Array.from(document.querySelectorAll("#codebook li.code[data-codable='1']")).map(function (li) {
       return { id: li.dataset.code, name: li.dataset.name };
@@ -304,6 +312,11 @@
         openPalette({ start: Number(t.dataset.start), end: Number(t.dataset.end) }, whole);
         return;
       }
+      const mark = event.target.closest(".mark-done");
+      if (mark) {
+        markDone(mark.closest("article.turn")).catch(function () {});
+        return;
+      }
       const x = event.target.closest(".uncode");
       if (x) {
         removeCoding(Number(x.closest(".chip").dataset.id)).catch(function () {});
@@ -315,6 +328,12 @@
       if (event.key === "u" || (event.ctrlKey && event.key === "z")) {
         event.preventDefault();
         undo();
+      } else if (event.key === "d") {
+        const t = document.activeElement && document.activeElement.closest && document.activeElement.closest("article.turn.codable");
+        if (t) {
+          event.preventDefault();
+          markDone(t).catch(function () {});
+        }
       } else if (event.key === "t") {
         const t = document.activeElement && document.activeElement.closest && document.activeElement.closest("article.turn.codable");
         if (t) {
@@ -448,4 +467,6 @@
       }
     });
   }
+
+  document.body.dataset.ready = "1"; // the handlers are in place
 })();
