@@ -18,12 +18,11 @@ from mpsp_qual import Project
 from mpsp_qual.analysis.agreement import (
     REPORT_COLUMNS,
     agreement_report,
-    demo_step,
     disagreements,
-    reconcile,
-    write_disagreements,
 )
+from mpsp_qual.app.demo import agreement_step
 from mpsp_qual.core.errors import ReliabilityError, SheetError
+from mpsp_qual.formats.disagreements import reconcile, write_disagreements
 from mpsp_qual.formats.sheets import CODING_SHEET, export_sheet, import_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,7 +176,7 @@ def test_only_segments_every_coder_coded_count(project: Project) -> None:
     [
         pytest.param(["alice"], "agreement needs at least two coders; got only 'alice'", id="single"),
         pytest.param(["alice", "alice"], "got only 'alice'", id="same-twice"),
-        pytest.param(["alice", "zed"], "no coder 'zed' in the project (coders: alice, bob)", id="unknown"),
+        pytest.param(["alice", "zed"], "the project has no codings by coder 'zed'; the coders are alice, bob", id="unknown"),
     ],
 )  # fmt: skip
 def test_bad_coder_lists_are_refused(project: Project, coders, message) -> None:
@@ -348,7 +347,7 @@ def test_demo_step_imports_the_sheet_and_shows_agreement(sample_project, tmp_pat
         # a stand-in first coder: "auto" with no codes on any segment
         eligible = p.segments(participants_only=True, include_withdrawn=False)["segment_id"]
         p.record_codings("auto", [], segments=list(eligible))
-        report = demo_step(
+        report = agreement_step(
             p, tmp_path / "out", log=lines.append, show=lambda t, f: tables.append((t, f))
         )
     assert lines[0].startswith("Imported coder2_sheet.xlsx: reviewer2 coded 31 segments")

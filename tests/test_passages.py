@@ -15,8 +15,9 @@ import pytest
 from mpsp_qual import Project
 from mpsp_qual.analysis.agreement import agreement_report
 from mpsp_qual.app import workspace as ws
+from mpsp_qual.app.exchange import import_qdpx
 from mpsp_qual.coding.passages import PassageError, Span, applies
-from mpsp_qual.formats.refi import export_qdpx, import_qdpx
+from mpsp_qual.formats.refi import export_qdpx
 from mpsp_qual.store import codings_spans
 from mpsp_qual.store.db import MIGRATIONS, Store
 

@@ -43,6 +43,7 @@ from rapidfuzz import fuzz, process, utils
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from mpsp_qual.coding.evidence import matches
 from mpsp_qual.core.model import AUTO_CODER, Codebook
 from mpsp_qual.inputs.segment import TokenData, _lemma_table, get_nlp, lemma_tokens
 from mpsp_qual.store import suggestions as suggestions_store
@@ -53,8 +54,6 @@ __all__ = [
     "autocode",
     "code_counts",
     "coded_segment_table",
-    "demo_step",
-    "evidence_strength",
     "format_evidence",
     "match_segments",
 ]
@@ -274,6 +273,11 @@ def match_segments(
 # --------------------------------------------------------------------------- public API
 
 
+def suggestion_score(evidence: Any) -> float:
+    """A suggestion's score: its best match's (100 for an exact keyword, else rapidfuzz's)."""
+    return max((float(m.get("score", 100)) for m in matches(evidence)), default=100.0)
+
+
 def autocode(project, *, dry_run: bool = False, progress: Progress | None = None) -> pd.DataFrame:
     """Auto-code every participant segment and record the codings under ``auto``.
 
@@ -316,7 +320,7 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
             suggestions_store.sync(
                 project.store,
                 [
-                    (sid, code, json.dumps(ev, ensure_ascii=False), evidence_strength(ev)[1])
+                    (sid, code, json.dumps(ev, ensure_ascii=False), suggestion_score(ev))
                     for sid, code, ev in codings
                 ],
             )
@@ -338,18 +342,6 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
     frame = pd.DataFrame(rows, columns=COUNT_COLUMNS)
     frame.attrs.update(segments=len(segment_ids), codings=len(codings), dry_run=dry_run)
     return frame
-
-
-def evidence_strength(evidence: Any) -> tuple[int, float]:
-    """How strongly evidence supports a coding: (number of matches, best score).
-
-    Sorting codings by this, highest first, puts several exact matches before one
-    fuzzy match. Evidence that is not a list of matches (a human coding's) is (0, 0).
-    """
-    if not isinstance(evidence, list) or not evidence:
-        return (0, 0.0)
-    scores = [float(m.get("score", 0)) for m in evidence if isinstance(m, Mapping)]
-    return (len(scores), max(scores, default=0.0))
 
 
 def format_evidence(evidence: Any) -> str:
@@ -474,15 +466,3 @@ def coded_segment_table(
         row["codes"] = "; ".join(row["codes"])
         row["evidence"].sort(key=lambda m: (m.get("start", 0), m.get("end", 0)))
     return pd.DataFrame(list(rows.values()), columns=SEGMENT_CODE_COLUMNS)
-
-
-def demo_step(project, outdir, *, log: Callable[[str], None], show) -> pd.DataFrame:
-    """The demo's auto-coding step: auto-code the sample and show the code table."""
-    counts = autocode(project)
-    used = int((counts["segments"] > 0).sum())
-    log(
-        f"Auto-coded {counts.attrs['segments']} participant segments: "
-        f"{counts.attrs['codings']} codings with {used} of {len(counts)} codes."
-    )
-    show("Codes applied by auto-coding", counts)
-    return counts

@@ -3,7 +3,7 @@
 Each decision (approved, declined, approved with edits) is kept in the
 ``quote_approvals`` table, keyed by the quote's segment and its character span in the
 document, with its date; :func:`request_quotes` lists the quotes to ask about (the
-bank's candidates, or the quotes a report draft uses), :func:`approve_quotes` records
+bank's candidates, or the quotes a report draft uses), :func:`record_decisions` records
 a filled-in request workbook all or nothing, and :func:`record_decision` records one
 decision. With the project setting ``quotes.require_approval`` on (the default) only
 approved quotes reach the report bank. No decision is recorded for a participant who
@@ -36,12 +36,14 @@ from mpsp_qual.consent.quotes import (
     source_hash,
 )
 from mpsp_qual.consent.wordruns import SpokenRuns, describe_speakers, windows, words
+from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import QuoteError, SheetError
 from mpsp_qual.core.model import Participant, PathLike
+from mpsp_qual.store.approvals import REQUIRE_APPROVAL_SETTING
 
 #: The settings key: when "on", only approved quotes reach the report bank.
-REQUIRE_APPROVAL = "quotes.require_approval"
-DECISIONS = ("approved", "declined", "approved with edits")
+REQUIRE_APPROVAL = REQUIRE_APPROVAL_SETTING
+DECISIONS = vocab.DECISIONS
 APPROVAL_COLUMNS = [
     "quote_id",
     "segment_id",
@@ -65,15 +67,12 @@ EDIT_FOREIGN_RUN = 5
 
 def require_approval(project) -> bool:
     """Whether only approved quotes reach the report bank (on unless switched off)."""
-    return (project.store.get_setting(REQUIRE_APPROVAL, "on") or "on") != "off"
+    return project.store.approvals.required()
 
 
 def set_require_approval(project, on: bool) -> None:
     """Switch the approval requirement on or off (recorded in the audit log)."""
-    with project.store.transaction():
-        if require_approval(project) != on:
-            project.store.set_setting(REQUIRE_APPROVAL, "on" if on else "off")
-            project.store.audit("quotes setting", {REQUIRE_APPROVAL: "on" if on else "off"})
+    project.store.approvals.set_required(on)
 
 
 # -- recorded decisions ------------------------------------------------------------------
@@ -278,8 +277,11 @@ class ApprovalReport:
     notes: list[str] = field(default_factory=list)
 
 
-def approve_quotes(project, path: PathLike) -> ApprovalReport:
-    """Record the decisions of a filled-in request workbook (``quotes request``).
+def record_decisions(project, source: PathLike, rows: list, problems: list[str]) -> ApprovalReport:
+    """Record the decisions read from a filled-in request workbook (``quotes request``).
+
+    ``rows`` and ``problems`` are what :func:`mpsp_qual.formats.quotebank.read_decisions`
+    read from ``source``; :func:`mpsp_qual.app.quoting.approve_quotes` does both.
 
     All or nothing: every row is checked first, and any problem leaves the project
     unchanged. A blank Decision leaves that quote pending; rows of a participant who
@@ -297,10 +299,8 @@ def approve_quotes(project, path: PathLike) -> ApprovalReport:
             unknown decision, an edit without its text, a quote whose transcript changed,
             or an edit that is not one (``problems`` lists each cell).
     """
-    from mpsp_qual.formats.quotebank import read_decisions
-
-    p = Path(path)
-    rows, problems = read_decisions(p)
+    p = Path(source)
+    problems = list(problems)
     people = project.participant_objects()
     quotable = quotable_participants(project)
     report = ApprovalReport()
@@ -315,7 +315,7 @@ def approve_quotes(project, path: PathLike) -> ApprovalReport:
         if parsed is None:
             problems.append(
                 f"{where}: {row.quote_id!r} is not a quote id; keep the quote_id column as "
-                "`mpsp-qual quotes request` wrote it."
+                "the request workbook had it."
             )
             continue
         if seg is None or seg["participant_id"] != row.participant_id:
@@ -433,7 +433,7 @@ def record_decision(
         or not row["start"] <= parsed[1] < parsed[2] <= row["end"]
     ):
         raise QuoteError(
-            f"no quote {quote!r} in the project; `mpsp-qual quotes --status all` lists them."
+            f"no quote {quote!r} in the project; {{hint}} lists them.", hint="quotes --status all"
         )
     if decision not in DECISIONS:
         raise QuoteError(f"unknown decision {decision!r}; use one of: {', '.join(DECISIONS)}.")
@@ -472,7 +472,7 @@ __all__ = [
     "REQUIRE_APPROVAL",
     "ApprovalReport",
     "approvals",
-    "approve_quotes",
+    "record_decisions",
     "edit_problem",
     "record_decision",
     "request_quotes",

@@ -17,19 +17,21 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
-from pathlib import Path
 
 import pandas as pd
 
+from mpsp_qual.coding.coders import resolve_coder
+from mpsp_qual.coding.evidence import evidence_strength, matches
 from mpsp_qual.coding.passages import Span, quote_span
 from mpsp_qual.consent.redact import project_redactor
+from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import QuoteError
 from mpsp_qual.core.model import Participant, PathLike
+from mpsp_qual.core.text import count_words
 from mpsp_qual.store.codings_spans import passages_by_segment
 
-STATUSES = ("approved", "pending", "all")
-ATTRIBUTIONS = ("label", "named")
+STATUSES = vocab.QUOTE_STATUSES
+ATTRIBUTIONS = vocab.ATTRIBUTIONS
 #: What a quote is attributed to when the register has no attribution label for it.
 FALLBACK_ATTRIBUTION = "Interviewee"
 
@@ -53,11 +55,6 @@ BANK_COLUMNS = [
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _QUOTE_ID = re.compile(r"^(?P<segment>.+):(?P<start>\d+)-(?P<end>\d+)$")
-
-
-def count_words(text: str) -> int:
-    """Words as a reader counts them ("don't" is one word, punctuation is none)."""
-    return len(_WORD.findall(text))
 
 
 def quote_id(segment_id: str, start: int, end: int) -> str:
@@ -151,37 +148,10 @@ def _keep_for(participant: Participant, mode: str) -> tuple[str, ...]:
 # -- candidates --------------------------------------------------------------------------
 
 
-def _matches(evidence) -> list[dict]:
-    """The match records of a coding's evidence (auto-coding keeps a list of them)."""
-    if isinstance(evidence, list):
-        return [m for m in evidence if isinstance(m, dict)]
-    if isinstance(evidence, dict):
-        for key in ("matches", "hits", "spans"):
-            if isinstance(evidence.get(key), list):
-                return [m for m in evidence[key] if isinstance(m, dict)]
-    return []
-
-
-def _evidence_strength(evidence) -> float:
-    """How strongly a coding is evidenced: its matches, each weighted by its score.
-
-    An exact keyword match counts 1, a fuzzy one its rapidfuzz score / 100; a coding
-    without evidence (a human's judgement) counts 1.
-    """
-    matches = _matches(evidence)
-    if not matches:
-        return 1.0
-    total = 0.0
-    for m in matches:
-        score = m.get("score", 100)
-        total += float(score) / 100 if isinstance(score, (int, float)) else 1.0
-    return round(total, 3)
-
-
 def _hits(evidence, text: str, start: int) -> list[int]:
     """Where in ``text`` (a segment starting at document offset ``start``) evidence lies."""
     hits = []
-    for m in _matches(evidence):
+    for m in matches(evidence):
         at = m.get("start")
         if isinstance(at, int) and start <= at < start + len(text):
             hits.append(at - start)
@@ -251,19 +221,6 @@ def _codes_for(project, code: str | None) -> list[str]:
     return [code] + [c.id for c in cb.descendants(code)]
 
 
-def _resolve_coder(project, coder: str | None) -> str:
-    if coder is None:
-        return project.default_coder()
-    coders = project.coders()
-    if coder not in coders:
-        known = ", ".join(coders) if coders else "none yet"
-        raise QuoteError(
-            f"no codings by coder {coder!r}; the project's coders are: {known}. "
-            "Pass one of them with --coder."
-        )
-    return coder
-
-
 def _approvals_by_document(project) -> dict[str, list[dict]]:
     """The recorded decisions (see :mod:`mpsp_qual.consent.approvals`) still fresh, by document.
 
@@ -309,7 +266,7 @@ def candidates(
             "give --min-words of 1 or more and --max-words at least as large."
         )
     codes = _codes_for(project, code)
-    who = _resolve_coder(project, coder)
+    who = resolve_coder(project.store, coder, error=QuoteError)
     cb = project.codebook
     position = {c.id: i for i, c in enumerate(cb)}
     rows = project.store.codings.participant_codings(who, codes)
@@ -398,7 +355,7 @@ def candidates(
                     "end": b,
                     "start_time": r.start_time,
                     "words": count_words(source),
-                    "strength": _evidence_strength(evidence),
+                    "strength": evidence_strength(evidence),
                     "status": decision_status(approval["decision"] if approval else None),
                     "decision": approval["decision"] if approval else "",
                     "text": source,
@@ -488,10 +445,7 @@ def quote_bank(
     if attribution not in ATTRIBUTIONS:
         raise ValueError(f"attribution must be one of {ATTRIBUTIONS}, not {attribution!r}")
     frame = candidates(project, code=code, coder=coder, min_words=min_words, max_words=max_words)
-    # approvals builds on the candidates here, so its setting is read through a late import.
-    from mpsp_qual.consent.approvals import require_approval
-
-    frame = _select_status(frame, status, require_approval(project))
+    frame = _select_status(frame, status, project.store.approvals.required())
     return finish_rows(project, frame, attribution=attribution, redact=redact)
 
 
@@ -505,52 +459,6 @@ def summary_quotes(project) -> pd.DataFrame:
 
 
 # -- the demo ----------------------------------------------------------------------------
-
-
-def demo_step(project, outdir: PathLike, *, log: Callable[[str], None], show) -> None:
-    """The quote bank's part of ``make demo``.
-
-    The sample's participants are simulated approving the quotes the draft report
-    uses: a request workbook is written from ``draft_report.md`` (``quotes request
-    --draft``), every Decision filled in as "approved", and imported as ``quotes
-    approve`` would. Then ``quotes.md`` / ``quotes.docx`` are written and the draft is
-    verified against the transcripts.
-    """
-    from mpsp_qual.app.demo import SAMPLE
-    from mpsp_qual.consent.approvals import approve_quotes, request_quotes
-    from mpsp_qual.consent.verify import verify_draft
-    from mpsp_qual.formats.quotebank import fill_decisions, write_quote_bank, write_requests
-
-    out = Path(outdir)
-    draft = SAMPLE / "draft_report.md"
-    if draft.is_file():
-        requests = request_quotes(project, draft=draft)
-        if len(requests):
-            path = out / "quote_requests.xlsx"
-            write_requests(project, requests, path)
-            fill_decisions(path, "approved", decided_at="2025-03-31")
-            report = approve_quotes(project, path)
-            log(
-                f"Quote requests: the {len(requests)} quotes the draft uses went to their "
-                f"participants ({path}), who approved them: {report.recorded} decisions recorded."
-            )
-        else:
-            log("Quote requests: every quote the draft uses has a decision already.")
-    for name in ("quotes.md", "quotes.docx"):
-        n = write_quote_bank(project, out / name)
-        log(f"Wrote {out / name} ({n} approved quotes).")
-    pending = quote_bank(project, status="pending")
-    log(
-        f"{len(pending)} more candidate quotes await approval (`mpsp-qual quotes --status pending`)."
-    )
-    if draft.is_file():
-        result = verify_draft(project, draft)
-        show(
-            f"Verify {draft.name}",
-            result[["location", "match", "participant_id", "consent", "approval", "ok"]],
-        )
-        bad = int((~result["ok"]).sum())
-        log(f"Verify: {len(result) - bad} of {len(result)} quoted passages pass.")
 
 
 __all__ = [

@@ -131,7 +131,9 @@ class Codebook:
                 return code
         from mpsp_qual.core.errors import UnknownCode
 
-        raise UnknownCode(f"the codebook has no code {code_id!r}; `mpsp-qual codes` lists them.")
+        raise UnknownCode(
+            f"the codebook has no code {code_id!r}; {{hint}} lists them.", hint="codes"
+        )
 
     def children(self, code_id: str | None) -> list[Code]:
         """The direct children of a code (``None`` for the top-level codes)."""

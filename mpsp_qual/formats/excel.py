@@ -35,7 +35,7 @@ from mpsp_qual.analysis import aggregate
 from mpsp_qual.core.errors import AnalysisError, ReliabilityError
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import AUTO_CODER, CONSENSUS_CODER, PathLike
-from mpsp_qual.formats.tables import set_text_cell
+from mpsp_qual.formats.cells import set_text_cell
 from mpsp_qual.store.db import now
 
 __all__ = [
@@ -268,7 +268,7 @@ def _about(
     survey_path: Path | None,
     survey_source: str | None,
 ) -> pd.DataFrame:
-    from mpsp_qual import __version__
+    from mpsp_qual.core._version import __version__
 
     project, coder = analysis.project, analysis.coder
     codebook = analysis.codebook

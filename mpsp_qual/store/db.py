@@ -260,6 +260,18 @@ def current_user() -> str:
         return "unknown"
 
 
+def database_error_message(exc: BaseException) -> str | None:
+    """One sentence for an error of the database driver, or None if ``exc`` is not one."""
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    if "locked" in str(exc) or "busy" in str(exc):
+        return (
+            "the project file is locked by another program (a notebook, a database browser, "
+            "another command); close it and run the command again."
+        )
+    return f"the project file could not be used ({exc}); is it a project file?"
+
+
 class Store:
     """A connection to one project file, with migrations applied."""
 

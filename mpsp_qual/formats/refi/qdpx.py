@@ -34,7 +34,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from mpsp_qual.app.project import PARTICIPANT_COLUMNS
+from mpsp_qual.core.columns import PARTICIPANT_COLUMNS
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import PathLike
 from mpsp_qual.formats.refi import guids as G
