@@ -112,7 +112,7 @@ def _coding_view(row, names, colors, behind=None) -> dict[str, Any]:
 def codebook_panel(project, viewer: Viewer) -> list[dict[str, Any]]:
     """Every code in codebook order with its guidance, colour and passage count (people's
     codings, not auto-coding's suggestions)."""
-    coders = viewer.coders() or [c for c in project.coders() if c != AUTO_CODER]
+    coders = viewer.coders() or [c for c in spans_store.coders(project.store) if c != AUTO_CODER]
     counts = spans_store.counts_by_code(project.store, coders=coders)
     cb = project.codebook
     return [
@@ -150,7 +150,7 @@ def home(project, viewer: Viewer) -> dict[str, Any]:
         )
     segments = project.segments(participants_only=True, include_withdrawn=False)
     total = segments.groupby("document").size().to_dict()
-    coders = viewer.coders() or [c for c in project.coders() if c != AUTO_CODER]
+    coders = viewer.coders() or [c for c in spans_store.coders(project.store) if c != AUTO_CODER]
     seg_doc = dict(zip(segments["segment_id"], segments["document"]))
     progress: dict[str, dict[str, int]] = {}
     for coder in coders:
@@ -343,18 +343,21 @@ def review_item(
     marks = [(s, e, "evidence") for s, e in view["evidence_spans"]]
     marks.append((g["start"], g["end"], "span"))
     view["context"] = _context(project, g["document"], g["turn"], marks)
-    view["remaining"] = len(sug_store.listing(project.store))
+    view["remaining"] = sug_store.pending_total(project.store)
     return view
 
 
 def code_view(project, viewer: Viewer, code: str) -> list[dict[str, Any]]:
-    """Every passage of a code across documents, in its turn's words."""
+    """Every passage of a code across documents (people's codings; auto-coding's are
+    suggestions), with the words around it."""
     project.codebook.get(code)
     names = {c.id: c.name for c in project.codebook}
     colors = _colors(project)
     out = []
     texts: dict[str, str] = {}
     for r in spans_store.spans(project.store, code=code, coders=viewer.coders()):
+        if r["coder"] == AUTO_CODER:
+            continue  # auto-coding's proposals are suggestions, reviewed in the queue
         if r["document"] not in texts:
             texts[r["document"]] = _document(project, r["document"])["text"]
         text = texts[r["document"]]
@@ -407,7 +410,7 @@ def search(project, viewer: Viewer, query: str, *, limit: int = 200) -> dict[str
         codings = [
             _coding_view(r, names, colors)
             for r in by_doc[seg["document"]]
-            if r["start"] < seg["end"] and seg["start"] < r["end"]
+            if r["start"] < seg["end"] and seg["start"] < r["end"] and r["coder"] != AUTO_CODER
         ]
         suggestions = []
         if not viewer.blind:

@@ -256,13 +256,24 @@ def passages_by_segment(
     return {key: sorted(value) for key, value in out.items() if key not in whole}
 
 
-def counts_by_code(store: Store, *, coders: Iterable[str] | None = None) -> dict[str, int]:
-    """How many coding spans each code has (of these coders), withdrawn left out."""
-    rows = spans(store, coders=coders)
-    out: dict[str, int] = {}
-    for r in rows:
-        out[r["code"]] = out.get(r["code"], 0) + 1
-    return out
+def counts_by_code(store: Store, *, coders: Iterable[str]) -> dict[str, int]:
+    """How many coding spans each code has of these coders, withdrawn participants' left out."""
+    names = list(coders)
+    if not names:
+        return {}
+    return {
+        r[0]: r[1]
+        for r in store.execute(
+            f"""SELECT c.code, COUNT(*) FROM coding_spans c
+                JOIN documents d ON d.id = c.document_id
+                JOIN turns t ON t.document_id = c.document_id AND t.idx = c.turn_idx
+                LEFT JOIN participants p ON p.transcript = d.name COLLATE NOCASE
+                                         AND p.speaker = t.speaker COLLATE NOCASE
+                WHERE c.coder IN ({",".join("?" * len(names))}) AND COALESCE(p.withdrawn, 0) = 0
+                GROUP BY c.code""",
+            names,
+        )
+    }
 
 
 def as_dicts(rows: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:
@@ -306,4 +317,14 @@ def unmark_coded(store: Store, segment_ids: Iterable[str], coder: str) -> None:
     store.executemany(
         "DELETE FROM coded_segments WHERE segment_id = ? AND coder = ?",
         [(sid, coder) for sid in segment_ids],
+    )
+
+
+def coders(store: Store) -> list[str]:
+    """Every coder with a coding span or a segment marked done."""
+    return sorted(
+        r[0]
+        for r in store.execute(
+            "SELECT DISTINCT coder FROM coding_spans UNION SELECT DISTINCT coder FROM coded_segments"
+        )
     )

@@ -219,7 +219,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             UNIQUE (document_id, start, end, code),
             FOREIGN KEY (document_id, turn_idx) REFERENCES turns(document_id, idx) ON DELETE CASCADE
         );
-        CREATE INDEX suggestions_status ON suggestions(status, code, score);
+        CREATE INDEX suggestions_queue ON suggestions(status, document_id, start, code);
         CREATE TABLE notes (
             kind TEXT NOT NULL,
             target TEXT NOT NULL,

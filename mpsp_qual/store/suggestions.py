@@ -145,32 +145,33 @@ def listing(
         clauses.append("g.score >= ?")
         params.append(min_score)
     return store.execute(
-        f"{_ROWS} WHERE {' AND '.join(clauses)} ORDER BY d.name, g.start, k.position", params
+        f"{_ROWS} WHERE {' AND '.join(clauses)} ORDER BY g.document_id, g.start, g.code", params
     ).fetchall()
 
 
 def neighbour(store: Store, after: int | None, *, backwards: bool = False) -> sqlite3.Row | None:
-    """The pending suggestion after (or before) suggestion ``after`` in review order."""
+    """The pending suggestion after (or before) suggestion ``after`` in review order
+    (document, position, code), withdrawn left out; walks the queue's index."""
     order = "DESC" if backwards else "ASC"
-    if after is None:
-        return store.execute(
-            f"""{_ROWS} WHERE g.status = 'pending' AND COALESCE(p.withdrawn, 0) = 0
-                ORDER BY d.name {order}, g.start {order}, k.position {order} LIMIT 1"""
+    where = "g.status = 'pending' AND COALESCE(p.withdrawn, 0) = 0"
+    params: tuple = ()
+    if after is not None:
+        ref = store.execute(
+            "SELECT document_id, start, code FROM suggestions WHERE id = ?", (after,)
         ).fetchone()
-    ref = store.execute(
-        "SELECT d.name, g.start, k.position FROM suggestions g "
-        "JOIN documents d ON d.id = g.document_id JOIN codes k ON k.id = g.code WHERE g.id = ?",
-        (after,),
-    ).fetchone()
-    if ref is None:
-        return neighbour(store, None, backwards=backwards)
-    cmp = "<" if backwards else ">"
+        if ref is not None:
+            where += f" AND (g.document_id, g.start, g.code) {'<' if backwards else '>'} (?, ?, ?)"
+            params = tuple(ref)
     return store.execute(
-        f"""{_ROWS} WHERE g.status = 'pending' AND COALESCE(p.withdrawn, 0) = 0
-            AND (d.name, g.start, k.position) {cmp} (?, ?, ?)
-            ORDER BY d.name {order}, g.start {order}, k.position {order} LIMIT 1""",
-        tuple(ref),
+        f"""{_ROWS} WHERE {where}
+            ORDER BY g.document_id {order}, g.start {order}, g.code {order} LIMIT 1""",
+        params,
     ).fetchone()
+
+
+def pending_total(store: Store) -> int:
+    """How many suggestions are pending (withdrawn participants' included)."""
+    return store.execute("SELECT COUNT(*) FROM suggestions WHERE status = 'pending'").fetchone()[0]
 
 
 def decide(

@@ -1,34 +1,41 @@
-"""Connections for the web app: reads on their own connection, writes serialised.
+"""Connections for the web app: reads on their own connections, writes serialised.
 
-Each server thread opens its own :class:`~mpsp_qual.app.project.Project` (SQLite
-connections belong to the thread that made them; WAL lets them read while another
-writes). Writes also go through one lock, so that two tabs' writes run one after
-the other, each in its own short transaction; a CLI command writing at the same time
-waits on SQLite's lock instead.
+Reads run on a small pool of reader threads, each with its own open
+:class:`~mpsp_qual.app.project.Project` (an SQLite connection belongs to the thread
+that opened it; in WAL mode readers never wait for the writer). Writes run on one
+writer thread with its own connection, so two tabs' writes run one after the other,
+each in its own short transaction; a CLI command writing at the same time waits on
+SQLite's lock instead, and nothing is lost.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 from mpsp_qual.app.project import Project
 
+T = TypeVar("T")
+READERS = 4
+
 
 class Connections:
-    """Per-thread projects over one project directory, and the one write lock."""
+    """Reader threads and the one writer thread over one project directory."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, readers: int = READERS) -> None:
         self.directory = Path(directory)
         self._local = threading.local()
-        self._write = threading.Lock()
+        self._readers = ThreadPoolExecutor(readers, thread_name_prefix="mpsp-qual-read")
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="mpsp-qual-write")
         self._all: list[Project] = []
         self._all_lock = threading.Lock()
 
-    def project(self) -> Project:
-        """This thread's open project (opened on first use)."""
+    def _project(self) -> Project:
         project = getattr(self._local, "project", None)
         if project is None:
             project = Project.open(self.directory)
@@ -37,16 +44,35 @@ class Connections:
                 self._all.append(project)
         return project
 
-    @contextmanager
-    def writing(self):
-        """The project, with the write lock held: one write at a time."""
-        with self._write:
-            yield self.project()
+    async def read(self, work: Callable[[Project], T]) -> T:
+        """Run ``work(project)`` on a reader thread's own connection."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, lambda: work(self._project()))
+
+    async def write(self, work: Callable[[Project], T]) -> T:
+        """Run ``work(project)`` on the writer thread: one write at a time."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, lambda: work(self._project()))
 
     def close(self) -> None:
-        with self._all_lock:
-            for project in self._all:
-                # Another thread's connection may refuse to be closed from this one.
+        """Close every connection (each on its own thread) and stop the threads."""
+
+        def close_mine() -> Any:
+            project = getattr(self._local, "project", None)
+            if project is not None:
                 with contextlib.suppress(Exception):
                     project.close()
-            self._all.clear()
+                self._local.project = None
+
+        for pool, n in ((self._readers, self._readers._max_workers), (self._writer, 1)):
+            barrier = threading.Barrier(n, timeout=5)
+
+            def close_on_thread(barrier=barrier) -> None:
+                close_mine()
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    barrier.wait()
+
+            for future in [pool.submit(close_on_thread) for _ in range(n)]:
+                with contextlib.suppress(Exception):
+                    future.result(timeout=10)
+            pool.shutdown(wait=True)

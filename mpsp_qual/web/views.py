@@ -2,8 +2,8 @@
 
 Pages are rendered on the server from Jinja2 templates (autoescaped, so transcript
 text is always text); the API takes and returns JSON and is what the page's script
-calls to write. Views are plain functions, which Starlette runs in its thread pool:
-each thread reads on its own connection (:mod:`.connections`).
+calls to write. A page is built and rendered on a reader thread with its own
+connection, a write on the one writer thread (:mod:`.connections`).
 """
 
 from __future__ import annotations
@@ -25,8 +25,15 @@ def _viewer(request: Request) -> ws.Viewer:
     return _state(request).viewer
 
 
-def _read(request: Request):
-    return _state(request).connections.project()
+def reading(view):
+    """Run a page view ``view(request, project)`` on a reader thread."""
+
+    async def endpoint(request: Request) -> Response:
+        return await _state(request).connections.read(lambda project: view(request, project))
+
+    endpoint.__name__ = view.__name__
+    endpoint.__doc__ = view.__doc__
+    return endpoint
 
 
 def page(request: Request, template: str, **context: Any) -> HTMLResponse:
@@ -43,14 +50,14 @@ def page(request: Request, template: str, **context: Any) -> HTMLResponse:
 # ------------------------------------------------------------------------------ pages
 
 
-def home(request: Request) -> Response:
-    project = _read(request)
+@reading
+def home(request: Request, project) -> Response:
     viewer = _viewer(request)
     return page(request, "home.html", data=ws.home(project, viewer), title="Documents")
 
 
-def document(request: Request) -> Response:
-    project = _read(request)
+@reading
+def document(request: Request, project) -> Response:
     viewer = _viewer(request)
     name = request.path_params["name"]
     data = ws.reader(project, viewer, name)
@@ -58,15 +65,15 @@ def document(request: Request) -> Response:
     return page(request, "reader.html", data=data, codes=codes, title=name)
 
 
-def turn_fragment(request: Request) -> Response:
-    project = _read(request)
+@reading
+def turn_fragment(request: Request, project) -> Response:
     name = request.path_params["name"]
     data = ws.reader(project, _viewer(request), name, turn=int(request.path_params["turn"]))
     return page(request, "_turn.html", t=data["turns"][0], data=data)
 
 
-def review(request: Request) -> Response:
-    project = _read(request)
+@reading
+def review(request: Request, project) -> Response:
     viewer = _viewer(request)
     q = request.query_params
 
@@ -84,8 +91,8 @@ def review(request: Request) -> Response:
     return page(request, "review.html", item=item, codes=codes, title="Review")
 
 
-def bulk(request: Request) -> Response:
-    project = _read(request)
+@reading
+def bulk(request: Request, project) -> Response:
     code = request.query_params.get("code", "")
     try:
         score = float(request.query_params.get("min_score", "100"))
@@ -95,8 +102,8 @@ def bulk(request: Request) -> Response:
     return page(request, "bulk.html", items=items, code=code, score=score, title="Accept all")
 
 
-def code_view(request: Request) -> Response:
-    project = _read(request)
+@reading
+def code_view(request: Request, project) -> Response:
     viewer = _viewer(request)
     code = request.path_params["code"]
     passages = ws.code_view(project, viewer, code)
@@ -116,8 +123,8 @@ def code_view(request: Request) -> Response:
     )
 
 
-def search(request: Request) -> Response:
-    project = _read(request)
+@reading
+def search(request: Request, project) -> Response:
     viewer = _viewer(request)
     query = request.query_params.get("q", "").strip()
     data = ws.search(project, viewer, query) if query else None
@@ -125,8 +132,8 @@ def search(request: Request) -> Response:
     return page(request, "search.html", data=data, query=query, codes=codes, title="Search")
 
 
-def dashboard(request: Request) -> Response:
-    project = _read(request)
+@reading
+def dashboard(request: Request, project) -> Response:
     data = ws.dashboard(project, _viewer(request))
     return page(request, "dashboard.html", data=data, title="Dashboard")
 
@@ -161,16 +168,9 @@ def _str(body: dict, key: str) -> str:
 
 
 async def _write(request: Request, work) -> JSONResponse:
-    from starlette.concurrency import run_in_threadpool
-
     body = await _json(request)
     state = _state(request)
-
-    def run():
-        with state.connections.writing() as project:
-            return work(project, state.viewer, body)
-
-    result = await run_in_threadpool(run)
+    result = await state.connections.write(lambda project: work(project, state.viewer, body))
     return JSONResponse({"ok": True, **(result or {})})
 
 

@@ -334,3 +334,61 @@ def test_screenshot_of_the_workspace(live, page, tmp_path):
         (ROOT / "docs").mkdir(exist_ok=True)
         (ROOT / "docs" / "workspace.png").write_bytes(shot.read_bytes())
     assert re.search(r"\S", p.locator("#codebook").inner_text())
+
+
+def test_memos_search_code_view_and_dashboard(live, page, project, runner):
+    cli_run(runner, project, "autocode")
+    base, token, _ = live("alice")
+    p = page.page
+    p.goto(f"{base}/doc/alpha.txt?token={token}")
+    # A memo on a turn, saved and stored.
+    p.locator("#turn-1 details.memo summary").click()
+    p.locator("#turn-1 details.memo textarea").fill("Capacity is the theme here.")
+    p.locator("#turn-1 details.memo .save-memo").click()
+    expect(p.locator("#status")).to_have_text("Memo saved.")
+    notes = ws.notes(project, ws.Viewer("alice"), "turn", "alpha.txt#1")
+    assert [n["memo"] for n in notes] == ["Capacity is the theme here."]
+
+    # Search is lemma-aware: "markets" finds "a new market"; code the match in place.
+    p.goto(f"{base}/search?q=new+markets")
+    result = p.locator("li.result")
+    expect(result).to_have_count(1)
+    expect(result.locator(".m-hit")).to_have_text("new market")
+    result.locator(".code-choice").select_option("new-markets")
+    result.locator(".code-hit").click()
+    expect(p.locator("#status")).to_have_text("Coded New markets.")
+    row = ws.coding_list(project, coder="alice").iloc[0]
+    assert project.document_text("beta.txt")[row.start : row.end] == "new market"
+    # ... and accept the suggestion shown with it.
+    result.locator(".accept-suggestion").click()
+    expect(result.locator(".chip.suggested .meta")).to_have_text("accepted")
+
+    # The code view lists both passages of the code; remove one in place.
+    p.goto(f"{base}/code/new-markets")
+    expect(p.locator("li.passage")).to_have_count(2)
+    expect(p.locator("li.passage mark")).to_have_text(
+        ["We wanted to diversify into a new market, and we did.", "new market"]
+    )
+    p.locator("li.passage").nth(1).locator(".uncode").click()
+    expect(p.locator("#status")).to_have_text("Removed.")
+    assert ws.coding_list(project, coder="alice")["origin"].tolist() == ["suggestion"]
+
+    # The dashboard links each figure to its passages.
+    p.goto(f"{base}/dashboard")
+    expect(p.locator("li.bar").first).to_contain_text("/ 3")
+    p.locator("li.bar a", has_text="Capacity constraints").click()
+    expect(p.locator("h1")).to_contain_text("Capacity constraints")
+
+
+def test_bulk_accept_after_a_preview(live, page, project, runner):
+    cli_run(runner, project, "autocode")
+    base, token, _ = live("alice")
+    p = page.page
+    p.goto(f"{base}/review?token={token}")
+    p.locator("form.bulk select").select_option("new-markets")
+    p.locator("form.bulk button").click()
+    expect(p.locator("h1")).to_contain_text("Accept 1 suggestion of new-markets")
+    assert ws.coding_list(project, coder="alice").empty  # nothing until confirmed
+    p.locator("#bulk-accept").click()
+    expect(p.locator("#status")).to_have_text("Accepted 1.")
+    assert ws.coding_list(project, coder="alice")["code"].tolist() == ["new-markets"]

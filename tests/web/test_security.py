@@ -188,3 +188,33 @@ def test_with_a_password_the_login_page_lets_you_in(live):
         r = client.post("/login", data={"password": "s3cret"})
         assert r.status_code == 303
         assert client.get("/").status_code == 200
+
+
+def test_serve_prints_its_address_with_the_token(project):
+    import subprocess
+    import sys
+
+    from mpsp_qual.web.server import free_port
+
+    port = free_port()
+    command = [sys.executable, "-m", "mpsp_qual", "-p", str(project.directory), "serve"]
+    command += ["--no-browser", "--port", str(port), "--coder", "alice"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [server.stdout.readline() for _ in range(2)]
+        address = lines[1].strip()
+        assert lines[0].startswith("The workspace for alice is at:")
+        assert re.fullmatch(rf"http://127\.0\.0\.1:{port}/\?token=[\w-]+", address)
+        for _ in range(100):
+            try:
+                r = httpx.get(address, follow_redirects=True)
+                break
+            except httpx.ConnectError:
+                import time
+
+                time.sleep(0.1)
+        assert r.status_code == 200 and "alpha.txt" in r.text
+        assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 403
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
