@@ -124,3 +124,21 @@ def test_bulk_accept_only_what_was_previewed(project):
     assert (
         ws.bulk_accept(project, ALICE, "new-markets", 90, previewed=[p["id"] for p in preview]) == 1
     )
+
+
+def test_a_purge_leaves_no_passage_suggestion_or_turn_memo_of_the_participant(project):
+    project.autocode()
+    text = project.document_text("beta.txt")
+    start = text.index("the lead provider")
+    ws.code_passage(
+        project, ALICE, document="beta.txt", start=start, end=start + 17, code="lead-provider"
+    )
+    ws.set_note(project, ALICE, "turn", "beta.txt#1", "Ben said the lead provider", expected="")
+    project.withdraw("P02", purge=True)
+    store = project.store
+    assert ws.coding_list(project, coder="alice").empty
+    assert (
+        store.execute("SELECT COUNT(*) FROM coding_spans WHERE coder = 'alice'").fetchone()[0] == 0
+    )
+    assert all(g["participant_id"] != "P02" for g in suggestions.listing(store, status=None))
+    assert store.execute("SELECT COUNT(*) FROM notes").fetchone()[0] == 0
