@@ -593,6 +593,11 @@ def set_note(project, viewer: Viewer, kind: str, target: str, memo: str, *, expe
         project.codebook.get(target)
     elif kind == "document":
         _document(project, target)
+    else:
+        name, _, idx = target.rpartition("#")
+        turns = spans_store.turns(project.store, _document(project, name)["id"])
+        if not idx.isdigit() or all(t["turn"] != int(idx) for t in turns):
+            raise WorkspaceError(f"{name} has no turn {idx}; reload the page.")
     with project.transaction():
         current = notes_store.one(project.store, kind, target, viewer.coder)
         if (current or "") != expected:

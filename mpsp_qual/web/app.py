@@ -7,6 +7,7 @@ that turns library errors into responses.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import jinja2
@@ -82,8 +83,15 @@ def create_app(
         Route("/api/bulk-accept", views.api_bulk_accept, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        connections.close()  # checkpoint and close every connection when the server stops
+
     app = Starlette(
         routes=routes,
+        lifespan=lifespan,
         middleware=[Middleware(GuardMiddleware, guard=guard)],
         exception_handlers={MpspQualError: views.error_handler},
     )

@@ -34,6 +34,7 @@ class Connections:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="mpsp-qual-write")
         self._all: list[Project] = []
         self._all_lock = threading.Lock()
+        self._closed = False
 
     def _project(self) -> Project:
         project = getattr(self._local, "project", None)
@@ -55,7 +56,10 @@ class Connections:
         return await loop.run_in_executor(self._writer, lambda: work(self._project()))
 
     def close(self) -> None:
-        """Close every connection (each on its own thread) and stop the threads."""
+        """Close every connection (each on its own thread) and stop the threads (once)."""
+        if self._closed:
+            return
+        self._closed = True
 
         def close_mine() -> Any:
             project = getattr(self._local, "project", None)

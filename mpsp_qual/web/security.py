@@ -11,8 +11,10 @@ Content-Security-Policy lets the page load nothing but its own scripts and style
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import secrets
+import socket
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
@@ -54,6 +56,8 @@ class Guard:
     @classmethod
     def create(cls, *, host: str, port: int, password: str | None = None, token: str | None = None):
         names = {host, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host}
+        if host in ("0.0.0.0", "::"):  # every interface: this machine's own names and addresses
+            names = {"127.0.0.1", "localhost", *_own_names()}
         allowed = {f"{n}:{port}" for n in names} | names
         return cls(
             token=token or secrets.token_urlsafe(24), allowed_hosts=allowed, password=password
@@ -66,6 +70,15 @@ class Guard:
 
     def csrf(self, request: Request) -> str:
         return self.sessions.get(request.cookies.get(self.cookie, ""), "")
+
+
+def _own_names() -> set[str]:
+    names = {socket.gethostname(), socket.getfqdn()}
+    with contextlib.suppress(OSError):
+        for info in socket.getaddrinfo(socket.gethostname(), None):
+            address = info[4][0]
+            names.add(f"[{address}]" if ":" in address else address)
+    return {n for n in names if n}
 
 
 def _same(a: str, b: str) -> bool:
