@@ -392,3 +392,35 @@ def test_bulk_accept_after_a_preview(live, page, project, runner):
     p.locator("#bulk-accept").click()
     expect(p.locator("#status")).to_have_text("Accepted 1.")
     assert ws.coding_list(project, coder="alice")["code"].tolist() == ["new-markets"]
+
+
+def test_in_the_browser_no_token_is_403_and_a_write_without_csrf_is_refused(live, browser, project):
+    """The only console errors allowed here are the refusals the test provokes."""
+    from tests.web.conftest import Page
+
+    base, token, _ = live("alice")
+    context = browser.new_context()
+    wrapped = Page(context.new_page())
+    p = wrapped.page
+    response = p.goto(f"{base}/doc/alpha.txt")
+    assert response.status == 403
+    expect(p.locator("h1")).to_have_text("This workspace needs its token")
+    assert "Our capacity" not in p.content()
+
+    p.goto(f"{base}/doc/alpha.txt?token={token}")
+    expect(p.locator("#turn-1")).to_be_visible()
+    text = project.document_text("alpha.txt")
+    start = text.index("Our capacity")
+    status = p.evaluate(
+        """async ([start]) => (await fetch('/api/code', {method: 'POST',
+              headers: {'Content-Type': 'application/json'},
+              body: JSON.stringify({document: 'alpha.txt', start: start, end: start + 12,
+                                    code: 'capacity-constraints'})})).status""",
+        [start],
+    )
+    assert status == 403
+    assert ws.coding_list(project).empty
+    errors = list(wrapped.errors)
+    context.close()
+    # The refused page, its /favicon.ico, and the refused write: each a 403, nothing else.
+    assert len(errors) >= 2 and all("status of 403" in e for e in errors), errors
