@@ -424,3 +424,23 @@ def test_in_the_browser_no_token_is_403_and_a_write_without_csrf_is_refused(live
     context.close()
     # The refused page, its /favicon.ico, and the refused write: each a 403, nothing else.
     assert len(errors) >= 2 and all("status of 403" in e for e in errors), errors
+
+
+def test_a_selection_across_turns_or_in_the_interviewers_turn_is_not_coded(live, page, project):
+    base, token, _ = live("alice")
+    p = page.page
+    p.goto(f"{base}/doc/beta.txt?token={token}")
+    select_phrase(p, 0, "about partnering")
+    expect(p.locator("#status")).to_have_text(
+        "Only participants' turns are coded (this speaker is not in the register, or withdrew)."
+    )
+    expect(p.locator("#palette")).to_be_hidden()
+    first = p.locator("#turn-1 span[data-o]").first.bounding_box()
+    last = p.locator("#turn-2 span[data-o]").first.bounding_box()
+    p.mouse.move(first["x"] + first["width"] - 30, first["y"] + 5)
+    p.mouse.down()
+    p.mouse.move(last["x"] + 40, last["y"] + 5, steps=5)
+    p.mouse.up()
+    expect(p.locator("#status")).to_have_text("Select words within one speaker's turn.")
+    expect(p.locator("#palette")).to_be_hidden()
+    assert ws.coding_list(project).empty

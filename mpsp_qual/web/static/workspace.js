@@ -267,7 +267,19 @@
       const span = selectionSpan(transcript);
       if (!span) return;
       const sel = window.getSelection();
-      openPalette(span, sel.getRangeAt(0));
+      const range = sel.getRangeAt(0);
+      const from = turnOf(span.start);
+      const to = turnOf(span.end - 1);
+      // The server refuses these too; saying so here spares a request.
+      if (!from || from !== to) {
+        say("Select words within one speaker's turn.", true);
+        return;
+      }
+      if (!from.classList.contains("codable")) {
+        say("Only participants' turns are coded (this speaker is not in the register, or withdrew).", true);
+        return;
+      }
+      openPalette(span, range);
     });
 
     filter.addEventListener("input", function () {
