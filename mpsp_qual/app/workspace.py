@@ -150,7 +150,8 @@ def home(project, viewer: Viewer) -> dict[str, Any]:
         )
     segments = project.segments(participants_only=True, include_withdrawn=False)
     total = segments.groupby("document").size().to_dict()
-    coders = viewer.coders() or [c for c in spans_store.coders(project.store) if c != AUTO_CODER]
+    others = [c for c in spans_store.coders(project.store) if c not in (AUTO_CODER, viewer.coder)]
+    coders = viewer.coders() or [viewer.coder, *others]
     seg_doc = dict(zip(segments["segment_id"], segments["document"]))
     progress: dict[str, dict[str, int]] = {}
     for coder in coders:
