@@ -812,3 +812,15 @@ def demo_project(outdir, *, log=lambda line: None):
         log(f"Building the demo project in {target} ...")
         run_demo(outdir, log=log).close()
     return target
+
+
+def refresh(project) -> None:
+    """Forget a cached codebook that a command run beside the server has replaced.
+
+    A server keeps its projects open for hours; ``mpsp-qual codebook set`` in a terminal
+    meanwhile changes the stored codebook, and each request should see the new one.
+    """
+    text = project.store.get_setting("codebook")
+    if getattr(project, "_workspace_codebook", None) != text:
+        project._codebook = None  # Project re-reads it on next use
+        project._workspace_codebook = text

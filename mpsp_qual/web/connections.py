@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mpsp_qual.app.project import Project
+from mpsp_qual.app.workspace import refresh
 
 T = TypeVar("T")
 READERS = 4
@@ -43,6 +44,7 @@ class Connections:
             self._local.project = project
             with self._all_lock:
                 self._all.append(project)
+        refresh(project)
         return project
 
     async def read(self, work: Callable[[Project], T]) -> T:

@@ -218,3 +218,17 @@ def test_serve_prints_its_address_with_the_token(project):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_codebook_changed_by_the_cli_while_serving_is_seen(live, project, runner, small_files):
+    base, token, _ = live("alice")
+    client, _ = session(base, token)
+    assert "Brand new code" not in client.get("/doc/alpha.txt").text
+    changed = small_files["codebook"].read_text(encoding="utf-8") + (
+        "  - id: brand-new\n    name: Brand new code\n"
+    )
+    path = small_files["codebook"].with_name("changed.yaml")
+    path.write_text(changed, encoding="utf-8")
+    result = runner.invoke(cli, ["-p", str(project.directory), "codebook", "set", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Brand new code" in client.get("/doc/alpha.txt").text
