@@ -42,6 +42,7 @@ from corpus import CODEBOOK, generate_corpus  # noqa: E402
 
 from mpsp_qual import Project  # noqa: E402
 from mpsp_qual.app import workspace as ws  # noqa: E402
+from mpsp_qual.app import workspace_pages as pages  # noqa: E402
 from mpsp_qual.web.app import create_app  # noqa: E402
 from mpsp_qual.web.security import Guard  # noqa: E402
 from mpsp_qual.web.server import free_port  # noqa: E402
@@ -129,12 +130,12 @@ def main() -> None:
         )
         report(
             "reader page data (service)",
-            median_ms(lambda: ws.reader(project, alice, document), args.repeat),
+            median_ms(lambda: pages.reader(project, alice, document), args.repeat),
         )
-        first = ws.review_item(project, alice)
+        first = pages.review_item(project, alice)
         report(
             "next review item (service)",
-            median_ms(lambda: ws.review_item(project, alice, after=first["id"]), args.repeat),
+            median_ms(lambda: pages.review_item(project, alice, after=first["id"]), args.repeat),
             50,
         )
 

@@ -12,6 +12,7 @@ import json
 import pytest
 
 from mpsp_qual.app import workspace as ws
+from mpsp_qual.app import workspace_pages as pages
 from mpsp_qual.store import suggestions
 
 ALICE = ws.Viewer("alice")
@@ -104,15 +105,17 @@ def test_undo_makes_a_decision_pending_again(project):
 
 def test_the_review_queue_moves_in_order_and_blind_mode_refuses_it(project):
     project.autocode()
-    first = ws.review_item(project, ALICE)
-    second = ws.review_item(project, ALICE, after=first["id"])
+    first = pages.review_item(project, ALICE)
+    second = pages.review_item(project, ALICE, after=first["id"])
     assert (first["document"], first["code"]) == ("alpha.txt", "capacity-constraints")
     assert (second["document"], second["code"]) == ("alpha.txt", "misaligned-values")
-    assert ws.review_item(project, ALICE, after=second["id"], backwards=True)["id"] == first["id"]
+    assert (
+        pages.review_item(project, ALICE, after=second["id"], backwards=True)["id"] == first["id"]
+    )
     marked = [p["text"] for p in first["context"]["pieces"] if "evidence" in p["marks"]]
     assert marked == ["stretched", "capacity"]
     with pytest.raises(ws.Forbidden):
-        ws.review_item(project, ws.Viewer("bob", blind=True))
+        pages.review_item(project, ws.Viewer("bob", blind=True))
 
 
 def test_bulk_accept_only_what_was_previewed(project):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mpsp_qual.app import workspace as ws
+from mpsp_qual.app import workspace_pages as pages
 
 ALICE, BOB = ws.Viewer("alice"), ws.Viewer("bob")
 
@@ -27,7 +28,7 @@ def test_a_coding_memo_is_the_coders_own_and_a_stale_one_conflicts(project):
         ws.set_coding_memo(project, BOB, cid, "bob's", expected="first thought")
     with pytest.raises(ws.WorkspaceError, match="that coding is alice's"):
         ws.uncode(project, BOB, cid)
-    turn = next(t for t in ws.reader(project, ALICE, "alpha.txt")["turns"] if t["turn"] == 1)
+    turn = next(t for t in pages.reader(project, ALICE, "alpha.txt")["turns"] if t["turn"] == 1)
     assert [(c["memo"], c["text"]) for c in turn["codings"]] == [("first thought", "Our capacity")]
 
 
@@ -45,7 +46,7 @@ def test_a_grouping_code_cannot_be_applied(project):
 
 def test_the_reader_shows_interviewer_turns_uncodable_and_withdrawn_turns_without_words(project):
     project.withdraw("P02")
-    turns = {t["turn"]: t for t in ws.reader(project, ALICE, "beta.txt")["turns"]}
+    turns = {t["turn"]: t for t in pages.reader(project, ALICE, "beta.txt")["turns"]}
     assert turns[0]["speaker"] == "Interviewer" and not turns[0]["codable"]
     assert turns[1]["withdrawn"] and turns[1]["pieces"] == []
     assert turns[2]["codable"] and "".join(p["text"] for p in turns[2]["pieces"]).startswith(
@@ -59,20 +60,22 @@ def test_blind_viewers_see_only_their_own_codings_everywhere(project):
     code(project, BOB, "alpha.txt", "We were stretched", "capacity-constraints")
     blind = ws.Viewer("bob", blind=True)
     seen = [
-        c["coder"] for t in ws.reader(project, blind, "alpha.txt")["turns"] for c in t["codings"]
+        c["coder"] for t in pages.reader(project, blind, "alpha.txt")["turns"] for c in t["codings"]
     ]
     assert seen == ["bob"]
-    assert all(not t["suggestions"] for t in ws.reader(project, blind, "alpha.txt")["turns"])
-    assert [p["coder"] for p in ws.code_view(project, blind, "capacity-constraints")] == ["bob"]
+    assert all(not t["suggestions"] for t in pages.reader(project, blind, "alpha.txt")["turns"])
+    assert [p["coder"] for p in pages.code_view(project, blind, "capacity-constraints")] == ["bob"]
     assert {
-        c["coder"] for r in ws.search(project, blind, "capacity")["results"] for c in r["codings"]
+        c["coder"]
+        for r in pages.search(project, blind, "capacity")["results"]
+        for c in r["codings"]
     } <= {"bob"}
-    counts = {c["id"]: c["count"] for c in ws.codebook_panel(project, blind)}
+    counts = {c["id"]: c["count"] for c in pages.codebook_panel(project, blind)}
     assert counts["capacity-constraints"] == 1
-    home = ws.home(project, blind)
+    home = pages.home(project, blind)
     assert home["coders"] == ["bob"] and home["pending"] == 0
     for ask in (
-        lambda: ws.review_item(project, blind),
+        lambda: pages.review_item(project, blind),
         lambda: ws.bulk_preview(project, blind, "new-markets", 0),
         lambda: ws.accept(project, blind, 1),
     ):
@@ -83,7 +86,7 @@ def test_blind_viewers_see_only_their_own_codings_everywhere(project):
 def test_home_counts_words_participants_progress_and_pending(project):
     project.autocode()
     ws.mark_done(project, ALICE, document="beta.txt", turn=2)
-    home = ws.home(project, ALICE)
+    home = pages.home(project, ALICE)
     beta = next(d for d in home["documents"] if d["name"] == "beta.txt")
     assert [p["id"] for p in beta["participants"]] == ["P02", "P03"]
     assert beta["participants"][0]["consent_quotes"] is False
@@ -92,10 +95,10 @@ def test_home_counts_words_participants_progress_and_pending(project):
 
 
 def test_search_matches_lemmas_in_order(project):
-    hits = ws.search(project, ALICE, "diversifying")["results"]
+    hits = pages.search(project, ALICE, "diversifying")["results"]
     assert [(h["document"], h["speaker"]) for h in hits] == [("beta.txt", "Cara Lin")]
     text = project.document_text("beta.txt")
     assert text[hits[0]["start"] : hits[0]["end"]] == "diversify"
-    assert ws.search(project, ALICE, "market new")["results"] == []
+    assert pages.search(project, ALICE, "market new")["results"] == []
     with pytest.raises(ws.WorkspaceError, match="has no words"):
-        ws.search(project, ALICE, " ... ")
+        pages.search(project, ALICE, " ... ")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from mpsp_qual.store.db import Store, now
 
@@ -152,20 +151,6 @@ def mark_coded(store: Store, segment_ids: Iterable[str], coder: str) -> None:
     )
 
 
-def overlapping_segments(
-    store: Store, document_id: int, turn: int, start: int, end: int
-) -> list[str]:
-    """The segments of a turn that a span overlaps, in order."""
-    return [
-        r[0]
-        for r in store.execute(
-            "SELECT id FROM segments WHERE document_id = ? AND turn_idx = ? "
-            "AND start < ? AND ? < end ORDER BY start",
-            (document_id, turn, end, start),
-        )
-    ]
-
-
 def document(store: Store, name: str) -> sqlite3.Row | None:
     """A document's id, name, text and unit, or None."""
     return store.execute(
@@ -274,11 +259,6 @@ def counts_by_code(store: Store, *, coders: Iterable[str]) -> dict[str, int]:
             names,
         )
     }
-
-
-def as_dicts(rows: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:
-    """Rows as plain dicts."""
-    return [dict(r) for r in rows]
 
 
 def searchable_segments(store: Store) -> Iterator[sqlite3.Row]:

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from mpsp_qual.app import workspace as ws
+from mpsp_qual.app import workspace_pages as pages
 from mpsp_qual.core.errors import MpspQualError
 
 
@@ -53,22 +54,22 @@ def page(request: Request, template: str, **context: Any) -> HTMLResponse:
 @reading
 def home(request: Request, project) -> Response:
     viewer = _viewer(request)
-    return page(request, "home.html", data=ws.home(project, viewer), title="Documents")
+    return page(request, "home.html", data=pages.home(project, viewer), title="Documents")
 
 
 @reading
 def document(request: Request, project) -> Response:
     viewer = _viewer(request)
     name = request.path_params["name"]
-    data = ws.reader(project, viewer, name)
-    codes = ws.codebook_panel(project, viewer)
+    data = pages.reader(project, viewer, name)
+    codes = pages.codebook_panel(project, viewer)
     return page(request, "reader.html", data=data, codes=codes, title=name)
 
 
 @reading
 def turn_fragment(request: Request, project) -> Response:
     name = request.path_params["name"]
-    data = ws.reader(project, _viewer(request), name, turn=int(request.path_params["turn"]))
+    data = pages.reader(project, _viewer(request), name, turn=int(request.path_params["turn"]))
     return page(request, "_turn.html", t=data["turns"][0], data=data)
 
 
@@ -82,12 +83,12 @@ def review(request: Request, project) -> Response:
         return int(value) if value.isdigit() else None
 
     if number("item") is not None:
-        item = ws.review_item(project, viewer, item=number("item"))
+        item = pages.review_item(project, viewer, item=number("item"))
     elif number("before") is not None:
-        item = ws.review_item(project, viewer, after=number("before"), backwards=True)
+        item = pages.review_item(project, viewer, after=number("before"), backwards=True)
     else:
-        item = ws.review_item(project, viewer, after=number("after"))
-    codes = ws.codebook_panel(project, viewer)
+        item = pages.review_item(project, viewer, after=number("after"))
+    codes = pages.codebook_panel(project, viewer)
     return page(request, "review.html", item=item, codes=codes, title="Review")
 
 
@@ -106,10 +107,10 @@ def bulk(request: Request, project) -> Response:
 def code_view(request: Request, project) -> Response:
     viewer = _viewer(request)
     code = request.path_params["code"]
-    passages = ws.code_view(project, viewer, code)
-    codes = ws.codebook_panel(project, viewer)
+    passages = pages.code_view(project, viewer, code)
+    codes = pages.codebook_panel(project, viewer)
     info = next(c for c in codes if c["id"] == code)
-    notes = ws.notes(project, viewer, "code", code)
+    notes = pages.notes(project, viewer, "code", code)
     my_note = next((n["memo"] for n in notes if n["coder"] == viewer.coder), "")
     return page(
         request,
@@ -127,14 +128,14 @@ def code_view(request: Request, project) -> Response:
 def search(request: Request, project) -> Response:
     viewer = _viewer(request)
     query = request.query_params.get("q", "").strip()
-    data = ws.search(project, viewer, query) if query else None
-    codes = ws.codebook_panel(project, viewer)
+    data = pages.search(project, viewer, query) if query else None
+    codes = pages.codebook_panel(project, viewer)
     return page(request, "search.html", data=data, query=query, codes=codes, title="Search")
 
 
 @reading
 def dashboard(request: Request, project) -> Response:
-    data = ws.dashboard(project, _viewer(request))
+    data = pages.dashboard(project, _viewer(request))
     return page(request, "dashboard.html", data=data, title="Dashboard")
 
 

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from mpsp_qual import Project
 from mpsp_qual.app import workspace as ws
+from mpsp_qual.app import workspace_pages as pages
 from mpsp_qual.cli import cli
 from mpsp_qual.store import suggestions
 
@@ -346,7 +347,7 @@ def test_memos_search_code_view_and_dashboard(live, page, project, runner):
     p.locator("#turn-1 details.memo textarea").fill("Capacity is the theme here.")
     p.locator("#turn-1 details.memo .save-memo").click()
     expect(p.locator("#status")).to_have_text("Memo saved.")
-    notes = ws.notes(project, ws.Viewer("alice"), "turn", "alpha.txt#1")
+    notes = pages.notes(project, ws.Viewer("alice"), "turn", "alpha.txt#1")
     assert [n["memo"] for n in notes] == ["Capacity is the theme here."]
 
     # Search is lemma-aware: "markets" finds "a new market"; code the match in place.

@@ -11,6 +11,7 @@ import pytest
 
 from mpsp_qual import Project
 from mpsp_qual.app import workspace as ws
+from mpsp_qual.app import workspace_pages as pages
 from mpsp_qual.cli import cli
 
 
@@ -117,7 +118,7 @@ def test_two_tabs_editing_one_memo_get_a_conflict_not_a_silent_overwrite(live, p
     r = two.post("/api/memo", json={**memo, "memo": "second"}, headers={"X-CSRF-Token": csrf_two})
     assert r.status_code == 409
     assert "changed elsewhere" in r.json()["error"]
-    assert ws.notes(project, ws.Viewer("alice"), "document", "alpha.txt")[0]["memo"] == "first"
+    assert pages.notes(project, ws.Viewer("alice"), "document", "alpha.txt")[0]["memo"] == "first"
 
 
 def test_concurrent_writes_from_tabs_and_the_cli_lose_nothing(live, project, runner):
