@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from mpsp_qual import Project
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -116,10 +114,17 @@ def page(browser):
 
 
 @pytest.fixture
-def open_project(project):
-    """The project fixture, for tests that change it through the library while serving."""
-    return project
+def recording_page(browser):
+    """Make a page in a new context of its own (a route, no session): ``(context, Page)``.
 
+    The test checks its console errors itself (it provokes some on purpose)."""
+    contexts = []
 
-def reopen(project: Project) -> Project:
-    return Project.open(project.directory)
+    def make():
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        return context, Page(context.new_page())
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -263,12 +263,12 @@ def test_the_hostile_transcript_renders_as_text(live, page, tmp_path, small_file
     assert not any(u.endswith("/x") for u in requested)
 
 
-def test_a_page_loads_with_the_network_off(live, browser, project, tmp_path):
-    from tests.web.conftest import Page
-
+def test_a_page_loads_with_the_network_off(live, recording_page, project):
+    """Every request that is not to the workspace fails as if the network were down
+    (Chromium's own offline mode would cut 127.0.0.1 too); none is made."""
     project.autocode()
     base, token, _ = live("alice")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context, wrapped = recording_page()
     outside = []
 
     def only_local(route):
@@ -279,7 +279,6 @@ def test_a_page_loads_with_the_network_off(live, browser, project, tmp_path):
             route.abort("internetdisconnected")
 
     context.route("**/*", only_local)
-    wrapped = Page(context.new_page())
     p = wrapped.page
     for path in (
         "/?token=" + token,
@@ -293,10 +292,8 @@ def test_a_page_loads_with_the_network_off(live, browser, project, tmp_path):
     p.goto(base + "/doc/alpha.txt")
     select_phrase(p, 1, "stretched")
     expect(p.locator("#palette")).to_be_visible()  # the script loaded and runs
-    errors = list(wrapped.errors)
-    context.close()
     assert outside == []
-    assert errors == []
+    assert wrapped.errors == []
 
 
 def test_screenshot_of_the_workspace(live, page, tmp_path):
@@ -395,13 +392,12 @@ def test_bulk_accept_after_a_preview(live, page, project, runner):
     assert ws.coding_list(project, coder="alice")["code"].tolist() == ["new-markets"]
 
 
-def test_in_the_browser_no_token_is_403_and_a_write_without_csrf_is_refused(live, browser, project):
+def test_in_the_browser_no_token_is_403_and_a_write_without_csrf_is_refused(
+    live, recording_page, project
+):
     """The only console errors allowed here are the refusals the test provokes."""
-    from tests.web.conftest import Page
-
     base, token, _ = live("alice")
-    context = browser.new_context()
-    wrapped = Page(context.new_page())
+    _, wrapped = recording_page()
     p = wrapped.page
     response = p.goto(f"{base}/doc/alpha.txt")
     assert response.status == 403
@@ -422,7 +418,6 @@ def test_in_the_browser_no_token_is_403_and_a_write_without_csrf_is_refused(live
     assert status == 403
     assert ws.coding_list(project).empty
     errors = list(wrapped.errors)
-    context.close()
     # The refused page, its /favicon.ico, and the refused write: each a 403, nothing else.
     assert len(errors) >= 2 and all("status of 403" in e for e in errors), errors
 
