@@ -14,10 +14,10 @@ they include the framework, the template and the loopback.
     python bench/bench_workspace.py [--words 1000000] [--per-file 20000] [--codings 500]
 
 Measured on the 2-core build machine (1,000,221 words, 50 transcripts; the reader's
-transcript 20,408 words with 500 passage codings and its pending suggestions): reader
-page 83 ms over HTTP (23 ms to gather its data, the rest rendering 0.74 MB of HTML);
-coding a passage 3.2 ms over HTTP (1.0 ms in the service); next review item 12.6 ms
-over HTTP (1.3 ms in the service). All three goals are met.
+transcript about 20,400 words with 500 passage codings and its pending suggestions), over
+two runs: reader page 56-83 ms over HTTP (13-23 ms to gather its data, the rest rendering
+0.74 MB of HTML); coding a passage 2.6-3.2 ms over HTTP (0.9-1.0 ms in the service); next
+review item 8-13 ms over HTTP (1.2-1.3 ms in the service). All three goals are met.
 """
 
 from __future__ import annotations
