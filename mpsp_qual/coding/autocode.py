@@ -43,8 +43,10 @@ from rapidfuzz import fuzz, process, utils
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from mpsp_qual.coding.evidence import matches
 from mpsp_qual.core.model import AUTO_CODER, Codebook
 from mpsp_qual.inputs.segment import TokenData, _lemma_table, get_nlp, lemma_tokens
+from mpsp_qual.store import suggestions as suggestions_store
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -271,6 +273,11 @@ def match_segments(
 # --------------------------------------------------------------------------- public API
 
 
+def suggestion_score(evidence: Any) -> float:
+    """A suggestion's score: its best match's (100 for an exact keyword, else rapidfuzz's)."""
+    return max((float(m.get("score", 100)) for m in matches(evidence)), default=100.0)
+
+
 def autocode(project, *, dry_run: bool = False, progress: Progress | None = None) -> pd.DataFrame:
     """Auto-code every participant segment and record the codings under ``auto``.
 
@@ -296,14 +303,21 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
         >>> counts.set_index("code").loc["capacity-constraints", "participants"]  # doctest: +SKIP
         4
     """
+
+    def matched() -> tuple[list[str], list]:
+        ids, found = match_segments(project, progress=progress)
+        # A suggestion a coder rejected is not made again while its text is unchanged.
+        refused = suggestions_store.rejected(project.store)
+        return ids, [c for c in found if (c[0], c[1]) not in refused]
+
     if dry_run:
-        segment_ids, codings = match_segments(project, progress=progress)
+        segment_ids, codings = matched()
     else:
         # One transaction reads the segments and writes the codings: a re-import running
         # in between would otherwise get codings computed on the text it replaced. Another
         # writer waits, then is told the project is busy.
         with project.transaction():
-            segment_ids, codings = match_segments(project, progress=progress)
+            segment_ids, codings = matched()
             stale = project.store.codings.drop_outside(AUTO_CODER, set(segment_ids))
             project.record_codings(
                 AUTO_CODER,
@@ -311,6 +325,13 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
                 segments=segment_ids,
                 action="autocode",
                 detail={"dropped_segments": stale},
+            )
+            suggestions_store.sync(
+                project.store,
+                [
+                    (sid, code, json.dumps(ev, ensure_ascii=False), suggestion_score(ev))
+                    for sid, code, ev in codings
+                ],
             )
     participant = project.store.documents.segment_participants()
     per_code: dict[str, tuple[set[str], set[str]]] = {}

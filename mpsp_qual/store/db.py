@@ -144,10 +144,101 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        # Codings become spans (a passage of one turn); every segment coding keeps its
+        # segment's span. `codings` stays as a view at segment level, by the overlap rule
+        # of mpsp_qual.coding.passages, so that every count reads it unchanged.
+        "0002_coding_spans",
+        """
+        CREATE TABLE coding_spans (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL,
+            turn_idx INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            code TEXT NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+            coder TEXT NOT NULL,
+            evidence TEXT,
+            origin TEXT NOT NULL DEFAULT 'segment',
+            memo TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            CHECK (start < end),
+            UNIQUE (document_id, start, end, code, coder),
+            FOREIGN KEY (document_id, turn_idx) REFERENCES turns(document_id, idx) ON DELETE CASCADE
+        );
+        INSERT OR IGNORE INTO coding_spans
+            (document_id, turn_idx, start, end, code, coder, evidence, origin, created_at)
+            SELECT s.document_id, s.turn_idx, s.start, s.end, c.code, c.coder, c.evidence,
+                   'segment', c.created_at
+            FROM codings c JOIN segments s ON s.id = c.segment_id;
+        DROP TABLE codings;
+        CREATE INDEX coding_spans_turn ON coding_spans(document_id, turn_idx);
+        CREATE INDEX coding_spans_coder ON coding_spans(coder, code);
+        CREATE VIEW codings AS
+            SELECT s.id AS segment_id, c.code AS code, c.coder AS coder,
+                   MAX(c.evidence) AS evidence, MIN(c.created_at) AS created_at
+            FROM coding_spans c
+            JOIN segments s ON s.document_id = c.document_id AND s.turn_idx = c.turn_idx
+                           AND s.start < c.end AND c.start < s.end
+            WHERE (s.start = c.start AND s.end = c.end)
+               OR NOT EXISTS (
+                   SELECT 1 FROM segments x
+                   WHERE x.document_id = c.document_id AND x.turn_idx = c.turn_idx
+                     AND x.start = c.start AND x.end = c.end)
+            GROUP BY s.id, c.code, c.coder;
+        CREATE TRIGGER codings_insert INSTEAD OF INSERT ON codings BEGIN
+            SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed')
+                WHERE NOT EXISTS (SELECT 1 FROM segments WHERE id = NEW.segment_id);
+            INSERT INTO coding_spans
+                (document_id, turn_idx, start, end, code, coder, evidence, origin, created_at)
+                SELECT document_id, turn_idx, start, end, NEW.code, NEW.coder, NEW.evidence,
+                       'segment', NEW.created_at
+                FROM segments WHERE id = NEW.segment_id;
+        END;
+        CREATE TRIGGER codings_delete INSTEAD OF DELETE ON codings BEGIN
+            DELETE FROM coding_spans WHERE id IN (
+                SELECT c.id FROM segments s
+                JOIN coding_spans c ON c.document_id = s.document_id AND c.turn_idx = s.turn_idx
+                                   AND c.start < s.end AND s.start < c.end
+                WHERE s.id = OLD.segment_id AND c.code = OLD.code AND c.coder = OLD.coder
+                  AND ((s.start = c.start AND s.end = c.end) OR NOT EXISTS (
+                      SELECT 1 FROM segments x
+                      WHERE x.document_id = c.document_id AND x.turn_idx = c.turn_idx
+                        AND x.start = c.start AND x.end = c.end)));
+        END;
+        CREATE TABLE suggestions (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL,
+            turn_idx INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            code TEXT NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+            evidence TEXT NOT NULL,
+            score REAL NOT NULL,
+            text_sha TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            decided_by TEXT,
+            decided_at TEXT,
+            coding_id INTEGER,
+            created_at TEXT NOT NULL,
+            UNIQUE (document_id, start, end, code),
+            FOREIGN KEY (document_id, turn_idx) REFERENCES turns(document_id, idx) ON DELETE CASCADE
+        );
+        CREATE INDEX suggestions_queue ON suggestions(status, document_id, start, code);
+        CREATE TABLE notes (
+            kind TEXT NOT NULL,
+            target TEXT NOT NULL,
+            coder TEXT NOT NULL,
+            memo TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (kind, target, coder)
+        );
+        """,
+    ),
+    (
         # SQLite's NOCASE folds ASCII only: "ZOË ÜNAL" and "Zoë Ünal" were two people.
         # Participants carry their label keys (core.labels.label_key, NFC + casefold),
         # kept by triggers, and every join to them compares keys.
-        "0002_label_keys",
+        "0003_label_keys",
         """
         ALTER TABLE participants ADD COLUMN transcript_key TEXT NOT NULL DEFAULT '';
         ALTER TABLE participants ADD COLUMN speaker_key TEXT NOT NULL DEFAULT '';
@@ -218,6 +309,17 @@ def _statements(sql: str) -> Iterator[str]:
             if pending.strip(" \n;"):
                 yield pending
             pending = ""
+
+
+def _statements(sql: str) -> Iterator[str]:
+    """The statements of a migration, a trigger's body (with its own ``;``) kept whole."""
+    buffer = ""
+    for piece in sql.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n;"):
+                yield buffer
+            buffer = ""
 
 
 def now() -> str:
