@@ -37,6 +37,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_verify.py
 	$(BIN)/python bench/bench_sheets.py
 	$(BIN)/python bench/bench_workspace.py
+	$(BIN)/python bench/bench_hostile.py transcript --mb 200
+	$(BIN)/python bench/bench_hostile.py register --rows 1000000
 
 clean:
 	rm -rf $(VENV) demo-output *.egg-info
