@@ -25,6 +25,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
+from mpsp_qual.consent.public_ids import resolve_quote_id
 from mpsp_qual.consent.quotes import (
     BANK_COLUMNS,
     FRESH_APPROVAL,
@@ -324,7 +325,7 @@ def approve_quotes(project, path: PathLike) -> ApprovalReport:
     todo = []
     runs: SpokenRuns | None = None  # built only if the workbook holds an edit
     for row in rows:
-        parsed = parse_quote_id(row.quote_id)
+        parsed = resolve_quote_id(project, row.quote_id)
         seg = None
         if parsed is not None:
             seg = project.store.execute(

@@ -250,6 +250,7 @@ def write_requests(project, frame: pd.DataFrame, path: PathLike) -> int:
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from mpsp_qual.consent.public_ids import public_quote_ids
     from mpsp_qual.consent.quotes import gate, quote_source, source_hash
 
     target = Path(path)
@@ -267,11 +268,18 @@ def write_requests(project, frame: pd.DataFrame, path: PathLike) -> int:
                 "(`mpsp-qual quotes request`)."
             )
         hashes[qid] = source_hash(source)
+    # The workbook goes to a participant: its ids must not carry transcript file names.
+    public = public_quote_ids(project, list(hashes))
+    if not frame.empty:
+        frame = frame.assign(quote_id=[public[q] for q in frame["quote_id"]])
+        hashes = {public[q]: h for q, h in hashes.items()}
     wb = Workbook()
     ws = wb.active
     ws.title = README_SHEET
     readme = [
-        "Quotes planned for the report, one sheet per participant.",
+        "Quotes from your interview planned for the report."
+        if frame["participant_id"].nunique() <= 1
+        else "Quotes planned for the report, one sheet per participant.",
         "Please read each quote as it would appear in the report, with the attribution shown.",
         "In the Decision column choose: approved, declined, or approved with edits.",
         "For 'approved with edits', write the text you are happy to see in Edited text.",
@@ -316,6 +324,43 @@ def write_requests(project, frame: pd.DataFrame, path: PathLike) -> int:
     with atomic_path(target) as tmp:
         wb.save(tmp)
     return len(frame)
+
+
+def write_request_folder(
+    project, frame: pd.DataFrame, directory: PathLike, *, participant: str | None = None
+) -> dict[str, Path]:
+    """Write one approval request workbook per participant into ``directory``.
+
+    Each file (``<participant id>.xlsx``) holds only that participant's quotes, so it
+    can be sent to them as it is; ids in it name no transcript. With ``participant``,
+    only theirs is written.
+
+    Returns:
+        The file written for each participant, in the frame's order.
+
+    Raises:
+        QuoteError: ``directory`` is a file, or ``participant`` has no quotes to ask about.
+    """
+    target = Path(directory)
+    if target.exists() and not target.is_dir():
+        raise QuoteError(
+            f"{target} is a file; quote requests are written to a folder, one workbook per "
+            "participant (give a folder name, e.g. requests/)."
+        )
+    if participant is not None:
+        frame = frame[frame["participant_id"] == participant]
+        if frame.empty:
+            raise QuoteError(
+                f"there are no quotes of {participant} to ask about; check the participant "
+                "id, or pass --all to include quotes already decided."
+            )
+    target.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for pid, rows in frame.groupby("participant_id", sort=False):
+        path = target / f"{_sheet_name(str(pid), set())}.xlsx"
+        write_requests(project, rows, path)
+        written[str(pid)] = path
+    return written
 
 
 @dataclass
