@@ -387,7 +387,7 @@ def test_report_writes_the_summary_workbook(runner, proj, tmp_path):
     wb = openpyxl.load_workbook(out)
     # Reliability and Quotes appear once their modules exist (and there is data for them)
     assert wb.sheetnames[: len(sheets)] == sheets
-    assert wb.sheetnames[-1] == "Framework matrix"
+    assert "Framework (internal)" not in wb.sheetnames  # only with --internal
     assert result.stdout == f"Wrote {out} (coder alice; sheets: {', '.join(wb.sheetnames)}).\n"
     # alice and auto share one coded segment: too few for agreement statistics
     assert "Reliability" not in wb.sheetnames
@@ -492,3 +492,13 @@ def test_survey_columns_can_be_named_and_a_half_wrong_statement_is_an_error(runn
     assert list(csv.DictReader(io.StringIO(good.stdout)))[0]["statement"] == "Partnering helped"
     assert len(list(csv.DictReader(io.StringIO(good.stdout)))) == 1
     assert "read as attributes, not statements: band" in good.stderr
+
+
+def test_report_internal_adds_the_framework_and_marks_every_sheet(runner, proj, tmp_path):
+    out = tmp_path / "team.xlsx"
+    result = run(runner, proj, "report", "-o", str(out), "--internal")
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[-1] == "Framework (internal)"
+    for ws in wb:
+        assert ws.oddHeader.center.text == "INTERNAL - CONTAINS TEXT NOT CLEARED FOR QUOTING"

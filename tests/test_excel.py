@@ -46,14 +46,21 @@ SHEETS = [
     "Co-occurrence (participants)",
     "Survey",
     "Survey by sector",
-    "Framework matrix",
 ]
+INTERNAL_SHEETS = [*SHEETS, "Framework (internal)"]
 
 
 @pytest.fixture
 def summary_path(analysis: Project, tmp_path: Path) -> Path:
     path = tmp_path / "out" / "summary.xlsx"
     write_summary(analysis, path, survey=DATA / "survey.csv", by=["sector"])
+    return path
+
+
+@pytest.fixture
+def internal_path(analysis: Project, tmp_path: Path) -> Path:
+    path = tmp_path / "internal" / "summary.xlsx"
+    write_summary(analysis, path, survey=DATA / "survey.csv", by=["sector"], internal=True)
     return path
 
 
@@ -168,8 +175,12 @@ def test_summary_about_sheet_lists_inputs_with_sha256(summary_path, analysis):
     def sha(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
+    # the transcripts by fingerprint: a file name may name an organisation
     transcripts = {r["value"]: r["sha256"] for r in about["Transcript"]}
-    assert transcripts == {"one.txt": sha(DATA / "one.txt"), "two.txt": sha(DATA / "two.txt")}
+    assert transcripts == {
+        "transcript 1": sha(DATA / "one.txt"),
+        "transcript 2": sha(DATA / "two.txt"),
+    }
     (register,) = about["Participants register"]
     assert register["sha256"] == sha(DATA / "register.csv")
     (survey,) = about["Survey"]
@@ -287,9 +298,9 @@ def test_summary_survey_sheets(summary_path):
     ]
 
 
-def test_summary_framework_matrix_keeps_formula_looking_text_as_text(summary_path):
-    wb = openpyxl.load_workbook(summary_path)
-    ws = wb["Framework matrix"]
+def test_summary_framework_matrix_keeps_formula_looking_text_as_text(internal_path):
+    wb = openpyxl.load_workbook(internal_path)
+    ws = wb["Framework (internal)"]
     header = header_of(ws)
     cells = {}
     for row in ws.iter_rows(min_row=2):
@@ -306,16 +317,51 @@ def test_summary_framework_matrix_keeps_formula_looking_text_as_text(summary_pat
     assert codebook["misaligned-values"]["description"].startswith("=SUM(1,2)")
 
 
-def test_summary_never_holds_a_formula_or_withdrawn_words(summary_path):
-    wb = openpyxl.load_workbook(summary_path)
-
-    for ws in wb:
-        for row in ws.iter_rows():
-            for cell in row:
-                assert cell.data_type != "f", f"{ws.title}!{cell.coordinate}"
-                assert "Zebra quartz" not in str(cell.value), f"{ws.title}!{cell.coordinate}"
-    participants = [r["participant_id"] for r in rows_of(wb["Framework matrix"])]
+def test_summary_never_holds_a_formula_or_withdrawn_words(summary_path, internal_path):
+    for path in (summary_path, internal_path):
+        wb = openpyxl.load_workbook(path)
+        for ws in wb:
+            for row in ws.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", f"{ws.title}!{cell.coordinate}"
+                    assert "Zebra quartz" not in str(cell.value), f"{ws.title}!{cell.coordinate}"
+    participants = [r["participant_id"] for r in rows_of(wb["Framework (internal)"])]
     assert participants == ["P01", "P02", "P03"]
+
+
+def test_summary_holds_participants_words_only_when_internal(summary_path, internal_path):
+    """Searched from the outside: every cell, header and footer of both workbooks."""
+
+    def everything(path):
+        wb = openpyxl.load_workbook(path)
+        return {
+            ws.title: " ".join(
+                [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+                + [ws.oddHeader.center.text or "", ws.evenHeader.center.text or ""]
+            )
+            for ws in wb
+        }
+
+    excerpts = [t for t in FORMULA_LIKE.values()]
+    outgoing = everything(summary_path)
+    for title, text in outgoing.items():
+        assert not [e for e in excerpts if e in text], title
+        assert "one.txt" not in text and "two.txt" not in text, title
+        assert excel.INTERNAL_MARK.upper() not in text, title
+    internal = everything(internal_path)
+    assert any(e in internal["Framework (internal)"] for e in excerpts)
+    for title, text in internal.items():
+        assert excel.INTERNAL_MARK.upper() in text, f"{title} is not marked internal"
+    wb = openpyxl.load_workbook(internal_path)
+    assert all(ws.sheet_properties.tabColor.rgb.endswith("C00000") for ws in wb)
+
+
+def test_summary_prints_landscape_fitted_to_width_with_repeated_headers(summary_path):
+    for ws in openpyxl.load_workbook(summary_path):
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), ws.title
+        assert ws.print_title_rows == "$1:$1", ws.title
 
 
 def test_summary_reliability_and_quotes_sheets_when_given(analysis, tmp_path):
@@ -338,7 +384,6 @@ def test_summary_reliability_and_quotes_sheets_when_given(analysis, tmp_path):
         "Co-occurrence (participants)",
         "Reliability",
         "Quotes",
-        "Framework matrix",
     ]
     assert rows_of(wb["Reliability"]) == [{"code": "lead-provider", "alpha": 0.81}]
     assert wb["Quotes"]["A2"].value == "+we did it together"
@@ -405,7 +450,7 @@ def test_summary_computes_the_optional_sheets_after_checking_inputs(
     summary = write_summary(analysis, tmp_path / "s.xlsx", optional=True)
 
     assert calls == [["alice", "auto"]]
-    assert summary.sheets[-2:] == ["Reliability", "Framework matrix"]
+    assert summary.sheets[-1:] == ["Reliability"]
     assert summary.notes == []
 
 
@@ -471,7 +516,8 @@ def soffice() -> str:
     return exe
 
 
-def test_libreoffice_reads_the_summary_back(summary_path, tmp_path):
+def test_libreoffice_reads_the_summary_back(internal_path, tmp_path):
+    summary_path = internal_path
     exe = soffice()
     outdir = tmp_path / "lo"
     profile = (tmp_path / "lo-profile").as_uri()
@@ -494,11 +540,11 @@ def test_libreoffice_reads_the_summary_back(summary_path, tmp_path):
     assert converted.is_file(), result.stderr
 
     wb = openpyxl.load_workbook(converted)
-    assert wb.sheetnames == SHEETS
+    assert wb.sheetnames == INTERNAL_SHEETS
     prevalence = {r["code"]: r for r in rows_of(wb["Prevalence"])}
     assert prevalence["misaligned-values"]["participants"] == 3
     assert prevalence["lead-provider"]["pct_participants"] == pytest.approx(2 / 3)
-    ws = wb["Framework matrix"]
+    ws = wb["Framework (internal)"]
     header = header_of(ws)
     texts = {}
     for row in ws.iter_rows(min_row=2):

@@ -214,6 +214,12 @@ def survey(
     "--by", multiple=True, metavar="ATTRIBUTE", help="Break prevalence down by (repeatable)."
 )
 @click.option("--agree", multiple=True, metavar="LEVELS", help="Survey levels that count as agree.")
+@click.option(
+    "--internal",
+    is_flag=True,
+    help="Also write the Framework matrix (verbatim excerpts not cleared for quoting) and "
+    "transcript names; every sheet and page is then marked internal.",
+)
 @pass_project
 def report(
     project: Project,
@@ -222,12 +228,17 @@ def report(
     survey_file: Path | None,
     by: tuple[str, ...],
     agree: tuple[str, ...],
+    internal: bool,
 ) -> None:
-    """Write the summary workbook: prevalence, breakdowns, matrices, survey, framework.
+    """Write the summary workbook: prevalence, breakdowns, matrices, survey, quotes.
+
+    Without --internal it holds no participant's words but approved, redacted
+    quotes, so it can leave the team.
 
     \b
     Example:
       mpsp-qual report -o summary.xlsx --survey survey.csv --by sector --by role
+      mpsp-qual report -o team-summary.xlsx --internal
     """
     from mpsp_qual.formats.excel import write_summary
 
@@ -239,6 +250,7 @@ def report(
         by=_split(by) or (),
         agree=_split(agree),
         optional=True,
+        internal=internal,
     )
     for note in summary.notes:
         warn(note)

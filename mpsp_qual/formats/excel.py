@@ -39,6 +39,7 @@ from mpsp_qual.formats.tables import set_text_cell
 from mpsp_qual.store.db import now
 
 __all__ = [
+    "INTERNAL_MARK",
     "OptionalTables",
     "Summary",
     "optional_tables",
@@ -397,6 +398,63 @@ def _color_scale(ws: Worksheet, frame: pd.DataFrame, first_col: int) -> None:
     )
 
 
+#: What every sheet and printed page of a workbook holding unreleased text says.
+INTERNAL_MARK = "internal - contains text not cleared for quoting"
+_INTERNAL_FILL = PatternFill("solid", start_color="C00000", end_color="C00000")
+
+
+def page_setup(ws: Worksheet, *, internal: bool = False) -> None:
+    """Print a sheet landscape, fitted to the page width, its header row on every page.
+
+    With ``internal``, :data:`INTERNAL_MARK` heads every printed page and the sheet's tab
+    turns red.
+    """
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if ws.max_row > 1:
+        ws.print_title_rows = "1:1"
+    ws.oddFooter.center.text = "&A - page &P of &N"
+    if internal:
+        for header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
+            header.center.text = INTERNAL_MARK.upper()
+            header.center.color = "C00000"
+        ws.sheet_properties.tabColor = "C00000"
+
+
+def _anonymous_transcripts(about: pd.DataFrame) -> pd.DataFrame:
+    """The About rows with each transcript's file name (which may name an organisation)
+    replaced by a number; the SHA-256 still identifies the file for the team."""
+    about = about.copy()
+    rows = about["item"] == "Transcript"
+    about.loc[rows, "value"] = [f"transcript {i}" for i in range(1, int(rows.sum()) + 1)]
+    return about
+
+
+#: The Quotes sheet's columns in a workbook that leaves the team.
+OUTGOING_QUOTE_COLUMNS = [
+    "quote_id", "code", "code_name", "participant_id", "attribution", "start_time", "words",
+    "status", "decision", "text",
+]  # fmt: skip
+
+
+def outgoing_quotes(project, quotes: pd.DataFrame, *, internal: bool = False) -> pd.DataFrame:
+    """Quote rows as a file that leaves the team may hold them: through the consent gate,
+    without document names or offsets, with ids that name no transcript."""
+    from mpsp_qual.consent.public_ids import public_quote_ids
+    from mpsp_qual.consent.quotes import gate
+
+    if len(quotes) and "participant_id" in quotes.columns:
+        quotes = gate(project, quotes)
+    if internal or "quote_id" not in quotes.columns:
+        return quotes
+    public = public_quote_ids(project, list(quotes["quote_id"]))
+    out = quotes.assign(quote_id=[public[q] for q in quotes["quote_id"]])
+    return out[[c for c in OUTGOING_QUOTE_COLUMNS if c in out.columns]]
+
+
 def _read_survey_input(survey: PathLike | pd.DataFrame | None):
     from mpsp_qual.analysis.survey import read_survey
 
@@ -419,6 +477,7 @@ def write_summary(
     reliability: pd.DataFrame | None = None,
     quotes: pd.DataFrame | None = None,
     optional: bool = False,
+    internal: bool = False,
 ) -> Summary:
     """Write the analyst's summary workbook, whole or not at all.
 
@@ -443,6 +502,11 @@ def write_summary(
         optional: Compute the Reliability and Quotes tables not given, when the
             project supports them (see :func:`optional_tables`), once every input
             has been checked; ``Summary.notes`` says why one was left out.
+        internal: Also write the Framework matrix (unredacted excerpts of every
+            participant, not behind the consent gate) and the transcripts' file names;
+            every sheet then says :data:`INTERNAL_MARK` on screen and on every printed
+            page. Without it the workbook holds no verbatim text but approved,
+            redacted quotes, and no identifier that names a transcript.
 
     Returns:
         A :class:`Summary` with the path, the sheet names, the coder used and notes.
@@ -527,8 +591,11 @@ def write_summary(
     if reliability is not None:
         sheets.append(("Reliability", reliability, None))
     if quotes is not None:
-        sheets.append(("Quotes", quotes, None))
-    sheets.append(("Framework matrix", analysis.framework_matrix(), None))
+        sheets.append(("Quotes", outgoing_quotes(project, quotes, internal=internal), None))
+    if internal:
+        sheets.append(("Framework (internal)", analysis.framework_matrix(), None))
+    else:
+        sheets[0] = ("About", _anonymous_transcripts(sheets[0][1]), None)
 
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -539,6 +606,10 @@ def write_summary(
         write_sheet(ws, frame)
         if decorate is not None:
             decorate(ws, frame)
+        page_setup(ws, internal=internal)
         names.append(ws.title)
+    if internal:
+        workbook.properties.title = INTERNAL_MARK
+        workbook.properties.keywords = INTERNAL_MARK
     _save(workbook, target)
     return Summary(path=target, sheets=names, coder=coder, notes=notes)
