@@ -28,12 +28,12 @@ from mpsp_qual.analysis.aggregate import (
     PREVALENCE_COLUMNS,
     case_code,
     cooccurrence,
-    demo_step,
     framework_matrix,
     prevalence,
     resolve_coder,
     trim_excerpt,
 )
+from mpsp_qual.app.demo import summary_step
 from mpsp_qual.core.errors import AnalysisError, UnknownCode
 
 DATA = Path(__file__).resolve().parent / "data" / "analysis"
@@ -269,7 +269,7 @@ def test_demo_step_shows_prevalence_and_writes_the_summary(analysis, tmp_path):
     lines: list[str] = []
     shown: dict[str, pd.DataFrame] = {}
 
-    summary = demo_step(
+    summary = summary_step(
         analysis,
         tmp_path / "out",
         log=lines.append,

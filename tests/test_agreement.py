@@ -18,11 +18,11 @@ from mpsp_qual import Project
 from mpsp_qual.analysis.agreement import (
     REPORT_COLUMNS,
     agreement_report,
-    demo_step,
     disagreements,
     reconcile,
     write_disagreements,
 )
+from mpsp_qual.app.demo import agreement_step
 from mpsp_qual.core.errors import ReliabilityError, SheetError
 from mpsp_qual.formats.sheets import CODING_SHEET, export_sheet, import_sheet
 
@@ -349,7 +349,7 @@ def test_demo_step_imports_the_sheet_and_shows_agreement(sample_project, tmp_pat
         # a stand-in first coder: "auto" with no codes on any segment
         eligible = p.segments(participants_only=True, include_withdrawn=False)["segment_id"]
         p.record_codings("auto", [], segments=list(eligible))
-        report = demo_step(
+        report = agreement_step(
             p, tmp_path / "out", log=lines.append, show=lambda t, f: tables.append((t, f))
         )
     assert lines[0].startswith("Imported coder2_sheet.xlsx: reviewer2 coded 31 segments")

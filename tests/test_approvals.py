@@ -9,9 +9,9 @@ from openpyxl import load_workbook
 from test_quotes import code_small
 
 from mpsp_qual import Project
+from mpsp_qual.app.quoting import approve_quotes
 from mpsp_qual.consent.approvals import (
     approvals,
-    approve_quotes,
     record_decision,
     request_quotes,
     require_approval,

@@ -476,7 +476,7 @@ def test_a_directory_without_a_project(runner, tmp_path):
     result = invoke(runner, tmp_path, "turns")
     assert_error(
         result,
-        f"{tmp_path} is not an mpsp-qual project (no project.sqlite); "
+        f"{tmp_path} is not a project (no project.sqlite); "
         "run `mpsp-qual init` there first, or pass -p PROJECT_DIR.",
     )
     assert not (tmp_path / PROJECT_FILE).exists()

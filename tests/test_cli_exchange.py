@@ -112,7 +112,7 @@ def test_export_outside_a_project_says_so(runner, tmp_path: Path):
         cli, ["-p", str(tmp_path), "export", "qdpx", "-o", str(tmp_path / "x.qdpx")]
     )
     assert result.exit_code == 1
-    assert "is not an mpsp-qual project" in result.stderr
+    assert "is not a project" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -269,11 +269,10 @@ def test_writers_gate_rows_handed_to_them(coded, tmp_path):
 
 
 def test_withdrawn_participant_leaves_every_output(coded, tmp_path):
-    from mpsp_qual.consent.withdraw import withdraw
 
     _approve_everything(coded)
     assert quote_bank(coded)["text"].str.contains("diversify").any()
-    withdraw(coded, "P03")
+    coded.withdraw("P03")
     for suffix in FORMATS:
         out = tmp_path / f"bank{suffix}"
         write_quote_bank(coded, out, status="all", attribution="named", min_words=1)
@@ -439,7 +438,7 @@ def test_sample_declined_and_withdrawn_never_leak(
 
 
 def test_demo_step_approves_and_verifies_the_shipped_draft(sample_copy, tmp_path):
-    from mpsp_qual.consent.quotes import demo_step
+    from mpsp_qual.app.demo import quotes_step
     from mpsp_qual.consent.verify import verify_draft
 
     draft = SAMPLE / "draft_report.md"
@@ -450,7 +449,7 @@ def test_demo_step_approves_and_verifies_the_shipped_draft(sample_copy, tmp_path
     assert set(before["participant_id"]) == {"P01", "P02", "P03", "P05", "P09"}
     assert set(before["match"]) == {"verbatim"}
     lines, tables = [], {}
-    demo_step(sample_copy, tmp_path, log=lines.append, show=tables.__setitem__)
+    quotes_step(sample_copy, tmp_path, log=lines.append, show=tables.__setitem__)
     assert (tmp_path / "quotes.md").is_file() and (tmp_path / "quotes.docx").is_file()
     result = tables["Verify draft_report.md"]
     assert result["ok"].all() and set(result["approval"]) == {"approved"}

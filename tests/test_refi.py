@@ -17,16 +17,16 @@ import pytest
 from lxml import etree
 
 from mpsp_qual import Project
+from mpsp_qual.app.demo import refi_step
+from mpsp_qual.app.exchange import import_qdpx
 from mpsp_qual.core.errors import CodebookError, ExchangeError, ProjectError
 from mpsp_qual.core.model import AUTO_CODER
 from mpsp_qual.formats.refi import (
     WITHDRAWN_MARK,
     codebook_to_qdc,
-    demo_step,
     export_qdc,
     export_qdpx,
     import_codebook,
-    import_qdpx,
     read_qdc,
     safexml,
     schema_errors,
@@ -946,7 +946,7 @@ def test_import_codebook_writes_yaml_and_keeps_the_tools_guids_for_export(
 
 def test_demo_step_writes_the_qdpx_and_qdc(coded: Project, tmp_path: Path):
     lines, shown = [], []
-    demo_step(coded, tmp_path / "demo", log=lines.append, show=lambda t, f: shown.append((t, f)))
+    refi_step(coded, tmp_path / "demo", log=lines.append, show=lambda t, f: shown.append((t, f)))
     assert (tmp_path / "demo" / "project.qdpx").is_file()
     assert len(read_qdc(tmp_path / "demo" / "codebook.qdc")) == 6
     assert "9 codings" in lines[0] and "codebook.qdc" in lines[0]

@@ -135,16 +135,17 @@ def test_opening_a_missing_project_says_how_to_make_one(tmp_path):
     with pytest.raises(ProjectError) as info:
         Store(tmp_path / PROJECT_FILE)
     assert str(info.value) == (
-        f"{tmp_path} is not an mpsp-qual project (no project.sqlite); "
-        "run `mpsp-qual init` there first, or pass -p PROJECT_DIR."
+        f"{tmp_path} is not a project (no project.sqlite); "
+        "run `init` there first, or pass -p PROJECT_DIR."
     )
+    assert info.value.hint == "init"
     assert not (tmp_path / PROJECT_FILE).exists()
 
 
 def test_a_newer_schema_is_refused(tmp_path, store):
     store.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     store.close()
-    with pytest.raises(ProjectError, match="written by a newer mpsp-qual"):
+    with pytest.raises(ProjectError, match="written by a newer version"):
         Store(tmp_path / PROJECT_FILE)
 
 

@@ -146,9 +146,8 @@ def test_verify_verbatim_edited_invented_and_declined(project, tmp_path):
 
 
 def test_verify_withdrawn_interviewer_and_pending(project, tmp_path):
-    from mpsp_qual.consent.withdraw import withdraw
 
-    withdraw(project, "P03")
+    project.withdraw("P03")
     path = draft(
         tmp_path,
         f"""\
@@ -363,9 +362,8 @@ def test_an_edited_quote_may_not_add_another_speakers_words(project, tmp_path):
 
 
 def test_short_passages_of_a_declined_participant_fail(project, tmp_path):
-    from mpsp_qual.consent.withdraw import withdraw
 
-    withdraw(project, "P03")
+    project.withdraw("P03")
     path = draft(
         tmp_path,
         """\
@@ -406,7 +404,6 @@ def test_an_approved_edit_of_changed_text_is_no_source(project, tmp_path):
 
 
 def test_an_approved_edit_speaks_only_for_its_participant(project, tmp_path):
-    from mpsp_qual.consent.withdraw import withdraw
 
     edit = "We wanted to diversify into new markets, and we did, slowly."
     approve(project, "beta.txt#2.0", "approved with edits", edit)
@@ -417,6 +414,6 @@ def test_an_approved_edit_speaks_only_for_its_participant(project, tmp_path):
         "approved with edits",
         True,
     )
-    withdraw(project, "P03")
+    project.withdraw("P03")
     row = verify_draft(project, path).iloc[0]
     assert (row["participant_id"], row["consent"], bool(row["ok"])) == ("P03", "withdrawn", False)

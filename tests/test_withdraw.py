@@ -9,7 +9,7 @@ import pytest
 from mpsp_qual import Project
 from mpsp_qual.consent.approvals import approvals, record_decision, set_require_approval
 from mpsp_qual.consent.quotes import quote_bank
-from mpsp_qual.consent.withdraw import FILLER, withdraw
+from mpsp_qual.consent.withdraw import FILLER
 from mpsp_qual.core.errors import UnknownParticipant
 
 BEN = "The marmalade protocol never worked for us, and the lead provider kept changing."
@@ -41,7 +41,7 @@ def test_withdraw_is_sticky_and_excludes(project, small_files):
     code_all(project)
     set_require_approval(project, False)
     assert "P03" in set(quote_bank(project)["participant_id"])
-    report = withdraw(project, "P03")
+    report = project.withdraw("P03")
     assert not report.already_withdrawn and not report.purged
     assert project.participant("P03").withdrawn
     assert "P03" not in set(project.codings()["participant_id"])
@@ -52,7 +52,7 @@ def test_withdraw_is_sticky_and_excludes(project, small_files):
     assert project.participant("P03").withdrawn
     actions = [r[0] for r in project.store.execute("SELECT action FROM audit")]
     assert actions.count("participant withdraw") == 1
-    assert withdraw(project, "P03").already_withdrawn
+    assert project.withdraw("P03").already_withdrawn
     assert [r[0] for r in project.store.execute("SELECT action FROM audit")].count(
         "participant withdraw"
     ) == 1
@@ -60,7 +60,7 @@ def test_withdraw_is_sticky_and_excludes(project, small_files):
 
 def test_withdraw_unknown_participant(project):
     with pytest.raises(UnknownParticipant, match="no participant 'P99' in the register"):
-        withdraw(project, "P99")
+        project.withdraw("P99")
 
 
 def test_purge_leaves_no_text_in_the_file(project):
@@ -73,7 +73,7 @@ def test_purge_leaves_no_text_in_the_file(project):
     assert PHRASE in raw_bytes(project)
     before = project.segments().set_index("segment_id")
 
-    report = withdraw(project, "P02", purge=True)
+    report = project.withdraw("P02", purge=True)
 
     assert (report.turns, report.segments, report.codings, report.memos) == (2, 2, 2, 1)
     assert report.audit_entries_scrubbed == 1
@@ -98,15 +98,15 @@ def test_purge_of_a_withdrawn_participant_with_approvals(project):
     code_all(project)
     seg = project.segments().set_index("segment_id").loc["beta.txt#2.0"]
     record_decision(project, f"beta.txt#2.0:{seg['start']}-{seg['end']}", "approved")
-    withdraw(project, "P03")
-    report = withdraw(project, "P03", purge=True)
+    project.withdraw("P03")
+    report = project.withdraw("P03", purge=True)
     assert report.already_withdrawn and report.approvals == 1
     assert b"diversify into a new market" not in raw_bytes(project)
     assert approvals(project).empty
 
 
 def test_a_purged_participant_does_not_come_back_with_a_replaced_transcript(project, small_files):
-    withdraw(project, "P02", purge=True)
+    project.withdraw("P02", purge=True)
     beta = small_files["beta"]
     beta.write_text(beta.read_text(encoding="utf-8") + "Cara Lin: One more thing.\n", "utf-8")
 
@@ -133,9 +133,9 @@ def test_a_purge_that_cannot_compact_says_so(project):
     reader.execute("SELECT COUNT(*) FROM segments").fetchone()  # holds a read snapshot
     try:
         with pytest.raises(ProjectError, match="another program has .* open"):
-            withdraw(project, "P02", purge=True)
+            project.withdraw("P02", purge=True)
     finally:
         reader.close()
     # Run again once the other program has gone: the words are gone from the bytes.
-    withdraw(project, "P02", purge=True)
+    project.withdraw("P02", purge=True)
     assert PHRASE not in raw_bytes(project)

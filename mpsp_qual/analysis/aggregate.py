@@ -12,14 +12,13 @@ never of codings.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from mpsp_qual.core.errors import AnalysisError
-from mpsp_qual.core.model import Codebook, PathLike
+from mpsp_qual.core.model import Codebook
 from mpsp_qual.inputs.register import RESERVED
 
 __all__ = [
@@ -27,7 +26,6 @@ __all__ = [
     "PREVALENCE_COLUMNS",
     "case_code",
     "cooccurrence",
-    "demo_step",
     "framework_matrix",
     "prevalence",
     "resolve_coder",
@@ -428,37 +426,3 @@ def framework_matrix(
     return Analysis(project, coder=coder).framework_matrix(
         codes=codes, words=words, attributes=attributes
     )
-
-
-def demo_step(
-    project,
-    outdir: PathLike,
-    *,
-    log: Callable[[str], None],
-    show: Callable[[str, pd.DataFrame], None],
-    survey: PathLike | None = None,
-):
-    """The analyst's part of the demo: show prevalence, write ``OUTDIR/summary.xlsx``.
-
-    The survey sheet comes from ``survey`` (default the sample's ``survey.csv``),
-    and prevalence is broken down by ``sector``.
-    """
-    from mpsp_qual.formats.excel import write_summary
-
-    if survey is None:
-        from mpsp_qual.app.demo import SAMPLE
-
-        candidate = SAMPLE / "survey.csv"
-        survey = candidate if candidate.is_file() else None
-    table = prevalence(project)
-    shown = table.drop(columns=["n"])
-    shown["pct_participants"] = [f"{p:.0%}" if p == p else "" for p in table["pct_participants"]]
-    show(f"Prevalence (coder {table.attrs['coder']}, n = {table.attrs['n']} participants)", shown)
-    by = ["sector"] if "sector" in project.participants().columns else []
-    summary = write_summary(
-        project, Path(outdir) / "summary.xlsx", survey=survey, by=by, optional=True
-    )
-    for note in summary.notes:
-        log(f"Note: {note}")
-    log(f"Wrote {summary.path} ({len(summary.sheets)} sheets: {', '.join(summary.sheets)}).")
-    return summary

@@ -16,8 +16,7 @@ coders already agreed on elsewhere, as coder ``consensus``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import openpyxl
@@ -28,7 +27,7 @@ from openpyxl.utils import get_column_letter
 from mpsp_qual.analysis import reliability
 from mpsp_qual.core.errors import ReliabilityError, SheetError
 from mpsp_qual.core.files import atomic_path
-from mpsp_qual.core.model import AUTO_CODER, CONSENSUS_CODER, PathLike
+from mpsp_qual.core.model import CONSENSUS_CODER, PathLike
 from mpsp_qual.formats.sheet_io import (
     CODEBOOK_SHEET,
     HASH_COLUMN,
@@ -48,14 +47,12 @@ from mpsp_qual.formats.sheet_io import (
     write_codebook_sheet,
     write_meta_sheet,
 )
-from mpsp_qual.formats.sheets import import_sheet
 from mpsp_qual.formats.tables import set_text_cell
 from mpsp_qual.store.db import now
 
 __all__ = [
     "REPORT_COLUMNS",
     "agreement_report",
-    "demo_step",
     "disagreements",
     "reconcile",
     "rounded",
@@ -127,16 +124,14 @@ def _units(project, coders: list[str]) -> tuple[list[str], dict[str, dict[str, s
     segments = [s for s in eligible if s in common]
     marks: dict[str, dict[str, set[str]]] = {c: {} for c in coders}
     for coder in coders:
-        for sid, code in project.store.execute(
-            "SELECT segment_id, code FROM codings WHERE coder = ?", (coder,)
-        ):
+        for sid, codes in project.store.codings.coded_with(coder).items():
             if sid in common:
-                marks[coder].setdefault(sid, set()).add(code)
+                marks[coder].setdefault(sid, set()).update(codes)
     return segments, marks
 
 
 def _unit_name(project) -> str:
-    units = sorted({r[0] for r in project.store.execute("SELECT DISTINCT unit FROM documents")})
+    units = project.store.documents.units()
     return f"segment ({' or '.join(units) if units else 'turn'})"
 
 
@@ -536,42 +531,3 @@ def reconcile(project, path: PathLike) -> dict[str, Any]:
 
 
 # -- the demo -------------------------------------------------------------------------
-
-SAMPLE_SHEET = Path(__file__).resolve().parents[2] / "transcripts_sample" / "coder2_sheet.xlsx"
-
-
-def demo_step(
-    project,
-    outdir: PathLike,
-    *,
-    log: Callable[[str], None],
-    show: Callable[[str, pd.DataFrame], None],
-    sheet: PathLike = SAMPLE_SHEET,
-) -> pd.DataFrame:
-    """The demo's reliability step: import the second coder's sheet and compare.
-
-    Imports ``transcripts_sample/coder2_sheet.xlsx``, shows the agreement between
-    its coder and the first complete coding (the default coder: a human coder who
-    coded everything, else ``auto``), and writes ``OUTDIR/disagreements.xlsx``.
-
-    Returns:
-        The agreement report.
-    """
-    if not Path(sheet).is_file():
-        log(f"No second coder's sheet at {sheet}; agreement step skipped.")
-        return pd.DataFrame(columns=REPORT_COLUMNS)
-    summary = import_sheet(project, sheet)
-    second = summary["coder"]
-    first = project.default_coder()
-    if first == second:
-        first = AUTO_CODER
-    log(
-        f"Imported {summary['file']}: {second} coded {summary['segments']} segments "
-        f"({summary['codings']} codes, {summary['memos']} memos)."
-    )
-    report = agreement_report(project, [second, first])
-    show(f"Agreement, {second} vs {first}. {describe_units(report)}", rounded(report))
-    target = Path(outdir) / "disagreements.xlsx"
-    n = write_disagreements(project, [second, first], target)
-    log(f"Wrote {target} ({n} segments where {second} and {first} differ).")
-    return report

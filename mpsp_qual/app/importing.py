@@ -1,7 +1,7 @@
 """Transcript import: reading files, segmenting them and writing them in one go.
 
-:class:`ImportMixin` gives :class:`~mpsp_qual.app.project.Project` its
-``import_transcripts``: every file is read and checked before anything is written,
+:class:`ImportService` is what :class:`~mpsp_qual.app.project.Project` delegates
+``import_transcripts`` to: every file is read and checked before anything is written,
 unchanged files are skipped by their SHA-256, changed ones need ``replace``, and the
 segments of each document are written with its turns. :func:`expand_paths` turns the
 files and folders given into the files to import; :class:`ImportReport` says what an
@@ -11,10 +11,10 @@ import did.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mpsp_qual.consent.withdraw import blank_speakers, purged_speakers
 from mpsp_qual.core.errors import ImportConflict, TranscriptError
@@ -22,7 +22,10 @@ from mpsp_qual.core.model import Document, PathLike
 from mpsp_qual.inputs.register import read_register
 from mpsp_qual.inputs.segment import UNITS, segment_documents
 from mpsp_qual.inputs.transcripts import SUPPORTED_EXTENSIONS, read_transcript
-from mpsp_qual.store.db import now
+from mpsp_qual.store.db import Store, now
+
+if TYPE_CHECKING:
+    from mpsp_qual.app.participants import ParticipantsService
 
 Progress = Callable[[int, str], None]
 
@@ -64,8 +67,12 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-class ImportMixin:
-    """Import methods of a Project (which provides ``store`` and the participants methods)."""
+class ImportService:
+    """Transcript import into one project's store (with its register service)."""
+
+    def __init__(self, store: Store, participants: ParticipantsService) -> None:
+        self.store = store
+        self.participants = participants
 
     def import_transcripts(
         self,
@@ -110,14 +117,11 @@ class ImportMixin:
                 f"no transcript files in {names}; give .txt, .md, .docx, .vtt or .srt files "
                 "or folders holding them."
             )
-        known = self._known_speakers(people)
-        existing = {
-            r["name"]: (r["sha256"], r["unit"])
-            for r in self.store.execute("SELECT name, sha256, unit FROM documents")
-        }
+        known = self.participants.known_speakers(people)
+        existing = self.store.documents.digests()
         to_write: list[tuple[Document, Path, str]] = []
         seen: dict[str, Path] = {}
-        purged = purged_speakers(self)
+        purged = purged_speakers(self.store)
         for path in files:
             if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
                 read_transcript(path)  # raises the unknown-format error
@@ -152,20 +156,20 @@ class ImportMixin:
             document = blank_speakers(document, purged.get(path.name.casefold(), set()))
             to_write.append((document, path, digest))
 
-        with self.store.transaction() as conn:
+        with self.store.transaction():
             if people is not None:
-                self._save_participants(people, source=str(register))
+                self.participants.save(people, source=str(register))
             done = len(report.unchanged)
             pending = ((doc, frozenset()) for doc, _, _ in to_write)
             for (document, segments), (_, path, digest) in zip(
                 segment_documents(pending, unit=unit or "turn"), to_write
             ):
                 if document.name in existing:
-                    conn.execute("DELETE FROM documents WHERE name = ?", (document.name,))
+                    self.store.documents.delete(document.name)
                     report.replaced.append(document.name)
                 else:
                     report.imported.append(document.name)
-                self._write_document(document, path, digest, segments, unit or "turn")
+                self.store.documents.write(document, path, digest, segments, unit or "turn", now())
                 report.segments += len(segments)
                 done += 1
                 if progress:
@@ -181,56 +185,5 @@ class ImportMixin:
                 )
         if people is not None or to_write:
             name = Path(register).name if register is not None else "the register"
-            report.warnings.extend(self._register_warnings(name))
+            report.warnings.extend(self.participants.warnings(name))
         return report
-
-    def _write_document(
-        self, document: Document, path: Path, digest: str, segments, unit: str
-    ) -> None:
-        conn = self.store.conn
-        cur = conn.execute(
-            "INSERT INTO documents (name, path, format, sha256, text, metadata, unit, imported_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                document.name,
-                str(path),
-                document.format,
-                digest,
-                document.text,
-                json.dumps(dict(document.metadata), ensure_ascii=False),
-                unit,
-                now(),
-            ),
-        )
-        doc_id = cur.lastrowid
-        conn.executemany(
-            "INSERT INTO turns (document_id, idx, speaker, start, end, start_time, text) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (doc_id, t.index, t.speaker, t.start, t.end, t.start_time, t.text)
-                for t in document.turns
-            ],
-        )
-        rows = []
-        for segment, tokens in segments:
-            lemmas, offsets = tokens.encode()
-            seq = int(segment.segment_id.rsplit(".", 1)[1])
-            rows.append(
-                (
-                    segment.segment_id,
-                    doc_id,
-                    segment.turn,
-                    seq,
-                    segment.speaker,
-                    segment.start,
-                    segment.end,
-                    segment.text,
-                    lemmas,
-                    offsets,
-                )
-            )
-        conn.executemany(
-            "INSERT INTO segments (id, document_id, turn_idx, seq, speaker, start, end, text, "
-            "lemmas, offsets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )

@@ -1,10 +1,10 @@
-"""The participants register: who speaks in which transcript, and their consent.
+"""The participants service: the register, who speaks in which transcript, and consent.
 
-:class:`ParticipantsMixin` gives :class:`~mpsp_qual.app.project.Project` its register API:
-loading (or updating) the register, where a withdrawal is never undone and a known
-speaker never takes a new id, the warnings for rows that match no imported speaker,
-and the register read back as a DataFrame or as :class:`~mpsp_qual.core.model.Participant`
-objects (columns :data:`PARTICIPANT_COLUMNS`).
+:class:`ParticipantsService` is what :class:`~mpsp_qual.app.project.Project` delegates
+its register API to: loading (or updating) the register, where a withdrawal is never
+undone and a known speaker never takes a new id, the warnings for rows that match no
+imported speaker, and the register read back as a DataFrame or as
+:class:`~mpsp_qual.core.model.Participant` objects (columns :data:`PARTICIPANT_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -15,15 +15,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from mpsp_qual.core.errors import RegisterError
+from mpsp_qual.core.columns import PARTICIPANT_COLUMNS
+from mpsp_qual.core.errors import RegisterError, UnknownParticipant
 from mpsp_qual.core.model import Participant, PathLike
-from mpsp_qual.inputs.register import RESERVED, read_register
+from mpsp_qual.inputs.register import read_register
+from mpsp_qual.store.db import Store
 
-PARTICIPANT_COLUMNS = list(RESERVED)
+__all__ = ["PARTICIPANT_COLUMNS", "ParticipantsService"]
 
 
-class ParticipantsMixin:
-    """Participants methods of a Project (which provides ``store``)."""
+def _key(transcript: str, speaker: str) -> tuple[str, str]:
+    return " ".join(transcript.split()).casefold(), " ".join(speaker.split()).casefold()
+
+
+class ParticipantsService:
+    """The register of one project's store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
     def load_register(self, path: PathLike) -> list[str]:
         """Load (or update) the participants register; returns warnings.
@@ -35,29 +44,20 @@ class ParticipantsMixin:
         """
         people = read_register(path)
         with self.store.transaction():
-            self._save_participants(people, source=str(path))
-        return self._register_warnings(Path(path).name)
+            self.save(people, source=str(path))
+        return self.warnings(Path(path).name)
 
-    def _save_participants(self, people: Sequence[Participant], *, source: str) -> None:
+    def save(self, people: Sequence[Participant], *, source: str) -> None:
         """Upsert the register's rows.
 
         Raises:
             RegisterError: a row gives a speaker that the project already knows under
                 another participant id (that would undo a withdrawal or a refusal).
         """
-        conn = self.store.conn
-        known = {
-            (" ".join(t.split()).casefold(), " ".join(s.split()).casefold()): pid
-            for pid, t, s in conn.execute(
-                "SELECT participant_id, transcript, speaker FROM participants"
-            )
-            if t and s
-        }
+        repo = self.store.participants
+        known = {_key(t, s): pid for pid, t, s in repo.speaker_ids() if t and s}
         for row, person in enumerate(people, start=2):
-            key = (
-                " ".join(person.transcript.split()).casefold(),
-                " ".join(person.speaker.split()).casefold(),
-            )
+            key = _key(person.transcript, person.speaker)
             other = known.get(key)
             if all(key) and other is not None and other != person.participant_id:
                 raise RegisterError(
@@ -65,58 +65,16 @@ class ParticipantsMixin:
                     f"{person.transcript} is already participant {other} in this project; "
                     f"keep the id {other} (a register may not give a speaker a new id)."
                 )
-        before = {
-            r[0]: r[1:]
-            for r in conn.execute(
-                "SELECT participant_id, transcript, speaker, name, organisation, role, consent_quotes, consent_named, attribution, withdrawn, attributes FROM participants"
-            )
-        }
-        rows = [
-            (
-                p.participant_id,
-                p.transcript,
-                p.speaker,
-                p.name,
-                p.organisation,
-                p.role,
-                int(p.consent_quotes),
-                int(p.consent_named),
-                p.attribution,
-                int(p.withdrawn),
-                json.dumps(dict(p.attributes), ensure_ascii=False),
-                i,
-            )
-            for i, p in enumerate(people)
-        ]
-        conn.executemany(
-            """INSERT INTO participants (participant_id, transcript, speaker, name, organisation,
-                   role, consent_quotes, consent_named, attribution, withdrawn, attributes, position)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT(participant_id) DO UPDATE SET
-                   transcript = excluded.transcript, speaker = excluded.speaker,
-                   name = excluded.name, organisation = excluded.organisation,
-                   role = excluded.role, consent_quotes = excluded.consent_quotes,
-                   consent_named = excluded.consent_named, attribution = excluded.attribution,
-                   withdrawn = MAX(participants.withdrawn, excluded.withdrawn),
-                   attributes = excluded.attributes, position = excluded.position""",
-            rows,
-        )
-        after = {
-            r[0]: r[1:]
-            for r in conn.execute(
-                "SELECT participant_id, transcript, speaker, name, organisation, role, consent_quotes, consent_named, attribution, withdrawn, attributes FROM participants"
-            )
-        }
-        if after != before:
+        before = repo.snapshot()
+        repo.upsert(people)
+        if repo.snapshot() != before:
             self.store.audit("register", {"file": source, "participants": len(people)})
 
-    def _register_warnings(self, register_name: str) -> list[str]:
-        conn = self.store.conn
-        docs = {r[0].casefold() for r in conn.execute("SELECT name FROM documents")}
+    def warnings(self, register_name: str) -> list[str]:
+        """Rows that name a transcript not imported, or a speaker who never speaks."""
+        docs = {name.casefold() for name in self.store.documents.names()}
         warnings = []
-        for pid, transcript, speaker in conn.execute(
-            "SELECT participant_id, transcript, speaker FROM participants ORDER BY position"
-        ):
+        for pid, transcript, speaker in self.store.participants.speaker_ids():
             if not transcript:
                 continue
             if transcript.casefold() not in docs:
@@ -125,12 +83,7 @@ class ParticipantsMixin:
                     "which is not imported; import it, or fix the file name in the register."
                 )
                 continue
-            spoken = conn.execute(
-                "SELECT 1 FROM turns t JOIN documents d ON d.id = t.document_id "
-                "WHERE d.name = ? COLLATE NOCASE AND t.speaker = ? COLLATE NOCASE LIMIT 1",
-                (transcript, speaker),
-            ).fetchone()
-            if speaker and not spoken:
+            if speaker and not self.store.documents.speaker_speaks(transcript, speaker):
                 warnings.append(
                     f"{register_name}: participant {pid} is speaker {speaker!r}, who never speaks "
                     f"in {transcript}; check the label."
@@ -140,10 +93,7 @@ class ParticipantsMixin:
     def participants(self, *, include_withdrawn: bool = True) -> pd.DataFrame:
         """The register: the reserved columns (consent as booleans), then one per attribute."""
         rows = []
-        where = "" if include_withdrawn else "WHERE withdrawn = 0"
-        for r in self.store.execute(
-            f"SELECT * FROM participants {where} ORDER BY position, participant_id"
-        ):
+        for r in self.store.participants.rows(include_withdrawn=include_withdrawn):
             row = {c: r[c] for c in PARTICIPANT_COLUMNS}
             for c in ("consent_quotes", "consent_named", "withdrawn"):
                 row[c] = bool(row[c])
@@ -157,51 +107,27 @@ class ParticipantsMixin:
         Raises:
             UnknownParticipant: no such id in the register.
         """
-        r = self.store.execute(
-            "SELECT * FROM participants WHERE participant_id = ?", (participant_id,)
-        ).fetchone()
-        if r is None:
-            from mpsp_qual.core.errors import UnknownParticipant
-
+        person = self.store.participants.get(participant_id)
+        if person is None:
             raise UnknownParticipant(
-                f"no participant {participant_id!r} in the register; `mpsp-qual participants` lists them."
+                f"no participant {participant_id!r} in the register; {{hint}} lists them.",
+                hint="participants",
             )
-        return _participant(r)
+        return person
 
     def participant_objects(self) -> dict[str, Participant]:
         """Every participant by id."""
-        return {
-            r["participant_id"]: _participant(r)
-            for r in self.store.execute("SELECT * FROM participants ORDER BY position")
-        }
+        return self.store.participants.objects()
 
-    def _known_speakers(self, people: Sequence[Participant] | None) -> dict[str, frozenset[str]]:
+    def known_speakers(self, people: Sequence[Participant] | None) -> dict[str, frozenset[str]]:
+        """The registered speaker labels of each transcript (by case-folded file name)."""
         pairs = (
             [(p.transcript, p.speaker) for p in people]
             if people is not None
-            else [
-                (r[0], r[1])
-                for r in self.store.execute("SELECT transcript, speaker FROM participants")
-            ]
+            else [(t, s) for _, t, s in self.store.participants.speaker_ids()]
         )
         known: dict[str, set[str]] = {}
         for transcript, speaker in pairs:
             if transcript and speaker:
                 known.setdefault(transcript.casefold(), set()).add(speaker)
         return {k: frozenset(v) for k, v in known.items()}
-
-
-def _participant(r) -> Participant:
-    return Participant(
-        participant_id=r["participant_id"],
-        transcript=r["transcript"],
-        speaker=r["speaker"],
-        name=r["name"],
-        organisation=r["organisation"],
-        role=r["role"],
-        consent_quotes=bool(r["consent_quotes"]),
-        consent_named=bool(r["consent_named"]),
-        attribution=r["attribution"],
-        withdrawn=bool(r["withdrawn"]),
-        attributes=json.loads(r["attributes"]),
-    )

@@ -2,12 +2,10 @@
 
 :class:`Project` is what the command line drives and what a notebook imports. It
 opens the store once, runs each public operation in one transaction, and returns
-pandas DataFrames with documented columns. Feature modules (auto-coding, sheets,
-aggregates, quotes, exchange) take a Project and use its store; this module holds
-opening and closing, the codebook, the listings of documents, turns and segments,
-and the feature entry points. The import, participants and codings APIs come from
-mixins in :mod:`~mpsp_qual.app.importing`, :mod:`~mpsp_qual.app.participants` and
-:mod:`~mpsp_qual.app.codings`.
+pandas DataFrames with documented columns. It is a facade: the import, register and
+codings APIs are services it holds (:mod:`~mpsp_qual.app.importing`,
+:mod:`~mpsp_qual.app.participants`, :mod:`~mpsp_qual.app.codings`), listings come from
+the store, and each feature entry point calls one engine with the store and plain data.
 """
 
 from __future__ import annotations
@@ -16,11 +14,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from mpsp_qual.app.codings import CodingsMixin
-from mpsp_qual.app.importing import ImportMixin, ImportReport, Progress, expand_paths, sha256_file
-from mpsp_qual.app.participants import PARTICIPANT_COLUMNS, ParticipantsMixin
+from mpsp_qual.app.codings import CodingsService
+from mpsp_qual.app.importing import ImportReport, ImportService, Progress, expand_paths, sha256_file
+from mpsp_qual.app.participants import ParticipantsService
+from mpsp_qual.core.columns import (
+    DOCUMENT_COLUMNS,
+    PARTICIPANT_COLUMNS,
+    SEGMENT_COLUMNS,
+    TURN_COLUMNS,
+)
 from mpsp_qual.core.errors import MpspQualError, ProjectError
-from mpsp_qual.core.model import AUTO_CODER, Codebook, PathLike
+from mpsp_qual.core.model import Codebook, PathLike
 from mpsp_qual.inputs.register import read_register
 from mpsp_qual.store.db import PROJECT_FILE, Store
 
@@ -35,31 +39,8 @@ __all__ = [
     "sha256_file",
 ]
 
-TURN_COLUMNS = [
-    "document",
-    "turn",
-    "speaker",
-    "participant_id",
-    "start_time",
-    "start",
-    "end",
-    "text",
-]
-SEGMENT_COLUMNS = [
-    "segment_id",
-    "document",
-    "turn",
-    "speaker",
-    "participant_id",
-    "start_time",
-    "start",
-    "end",
-    "text",
-]
-DOCUMENT_COLUMNS = ["document", "format", "turns", "segments", "words", "sha256", "imported_at"]
 
-
-class Project(ImportMixin, ParticipantsMixin, CodingsMixin):
+class Project:
     """An mpsp-qual project directory and its open project file.
 
     Example:
@@ -72,6 +53,21 @@ class Project(ImportMixin, ParticipantsMixin, CodingsMixin):
         self.directory = Path(directory)
         self.store = store
         self._codebook: Codebook | None = None
+        self._participants = ParticipantsService(store)
+        self._codings = CodingsService(store)
+        self._imports = ImportService(store, self._participants)
+        # The services' public methods are the project's (composition, not mixins).
+        self.import_transcripts = self._imports.import_transcripts
+        self.load_register = self._participants.load_register
+        self.participants = self._participants.participants
+        self.participant = self._participants.participant
+        self.participant_objects = self._participants.participant_objects
+        self.codings = self._codings.codings
+        self.record_codings = self._codings.record_codings
+        self.default_coder = self._codings.default_coder
+        self.coders = self._codings.coders
+        self.memos = self._codings.memos
+        self.coded_segments = self._codings.coded_segments
 
     # -- opening -----------------------------------------------------------------------
 
@@ -122,7 +118,7 @@ class Project(ImportMixin, ParticipantsMixin, CodingsMixin):
                 if cb is not None:
                     project.set_codebook(cb, force=not existed)
                 if people is not None:
-                    project._save_participants(people, source=str(register))
+                    project._participants.save(people, source=str(register))
         except MpspQualError:
             project.close()
             if not existed:
@@ -157,8 +153,8 @@ class Project(ImportMixin, ParticipantsMixin, CodingsMixin):
             text = self.store.get_setting("codebook")
             if text is None:
                 raise ProjectError(
-                    f"the project in {self.directory} has no codebook; "
-                    "load one with `mpsp-qual codebook set FILE`."
+                    f"the project in {self.directory} has no codebook; load one with {{hint}}.",
+                    hint="codebook set FILE",
                 )
             from mpsp_qual.inputs.codebook import load_codebook_text
 
@@ -178,28 +174,17 @@ class Project(ImportMixin, ParticipantsMixin, CodingsMixin):
         from mpsp_qual.inputs.codebook import codebook_to_yaml, load_codebook
 
         cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
-        with self.store.transaction() as conn:
+        with self.store.transaction():
             new_ids = {c.id for c in cb}
-            used = [
-                r[0]
-                for r in conn.execute("SELECT DISTINCT code FROM codings ORDER BY code")
-                if r[0] not in new_ids
-            ]
+            used = [code for code in self.store.codings.used_codes() if code not in new_ids]
             if used and not force:
                 raise ProjectError(
                     f"the new codebook drops {len(used)} code(s) that have codings "
                     f"({', '.join(used[:5])}{'...' if len(used) > 5 else ''}); "
-                    "to drop those codings too, run `mpsp-qual codebook set FILE --force`."
+                    "to drop those codings too, run {hint}.",
+                    hint="codebook set FILE --force",
                 )
-            marks = ",".join("?" * len(new_ids))
-            conn.execute(f"DELETE FROM codings WHERE code NOT IN ({marks})", tuple(new_ids))
-            conn.execute(f"DELETE FROM codes WHERE id NOT IN ({marks})", tuple(new_ids))
-            conn.executemany(
-                "INSERT INTO codes (id, parent, name, position) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET parent = excluded.parent, name = excluded.name, "
-                "position = excluded.position",
-                [(c.id, c.parent, c.name, i) for i, c in enumerate(cb)],
-            )
+            self.store.codings.set_codes([(c.id, c.parent, c.name) for c in cb])
             self.store.set_setting("codebook", codebook_to_yaml(cb))
             self.store.audit(
                 "codebook set",
@@ -212,46 +197,15 @@ class Project(ImportMixin, ParticipantsMixin, CodingsMixin):
 
     def documents(self) -> pd.DataFrame:
         """One row per document: ``document, format, turns, segments, words, sha256, imported_at``."""
-        rows = self.store.execute(
-            """SELECT d.name AS document, d.format,
-                      (SELECT COUNT(*) FROM turns t WHERE t.document_id = d.id) AS turns,
-                      (SELECT COUNT(*) FROM segments s WHERE s.document_id = d.id) AS segments,
-                      d.text AS text, d.sha256, d.imported_at
-               FROM documents d ORDER BY d.name"""
-        ).fetchall()
-        data = [
-            {
-                **{k: r[k] for k in ("document", "format", "turns", "segments")},
-                "words": len(r["text"].split()),
-                "sha256": r["sha256"],
-                "imported_at": r["imported_at"],
-            }
-            for r in rows
-        ]
-        return pd.DataFrame(data, columns=DOCUMENT_COLUMNS)
+        return self.store.documents.frame()
 
     def document_text(self, name: str) -> str:
         """The plain text of one document (what offsets point into)."""
-        row = self.store.execute("SELECT text FROM documents WHERE name = ?", (name,)).fetchone()
-        if row is None:
-            raise ProjectError(
-                f"no document {name!r} in the project; `mpsp-qual documents` lists them."
-            )
-        return row[0]
+        return self.store.documents.text(name)
 
     def turns(self, *, document: str | None = None) -> pd.DataFrame:
         """Every turn, the interviewer's included: columns :data:`TURN_COLUMNS`."""
-        sql = """SELECT d.name AS document, t.idx AS turn, t.speaker, p.participant_id,
-                        t.start_time, t.start, t.end, t.text
-                 FROM turns t JOIN documents d ON d.id = t.document_id
-                 LEFT JOIN participants p ON p.transcript = d.name COLLATE NOCASE
-                                          AND p.speaker = t.speaker COLLATE NOCASE"""
-        params: tuple = ()
-        if document:
-            sql += " WHERE d.name = ?"
-            params = (document,)
-        sql += " ORDER BY d.name, t.idx"
-        return pd.read_sql_query(sql, self.store.conn, params=params).reindex(columns=TURN_COLUMNS)
+        return self.store.documents.turns_frame(document=document)
 
     def segments(
         self,
@@ -267,18 +221,10 @@ class Project(ImportMixin, ParticipantsMixin, CodingsMixin):
             include_withdrawn: keep segments of withdrawn participants.
             document: only this document's segments.
         """
-        clauses, params = [], []
-        if participants_only:
-            clauses.append("participant_id IS NOT NULL")
-        if not include_withdrawn:
-            clauses.append("withdrawn = 0")
-        if document:
-            clauses.append("document = ?")
-            params.append(document)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        sql = f"SELECT * FROM segment_view {where} ORDER BY document, turn, seq"
-        return pd.read_sql_query(sql, self.store.conn, params=params).reindex(
-            columns=SEGMENT_COLUMNS
+        return self.store.documents.segments_frame(
+            participants_only=participants_only,
+            include_withdrawn=include_withdrawn,
+            document=document,
         )
 
     # -- feature entry points: the command line mirrors these -----------------------------
@@ -311,14 +257,4 @@ class Project(ImportMixin, ParticipantsMixin, CodingsMixin):
         """Withdraw a participant; see :func:`mpsp_qual.consent.withdraw.withdraw`."""
         from mpsp_qual.consent.withdraw import withdraw
 
-        return withdraw(self, participant_id, purge=purge)
-
-    def coders(self) -> list[str]:
-        """Every coder with codings or coded segments, ``auto`` first."""
-        names = {
-            r[0]
-            for r in self.store.execute(
-                "SELECT coder FROM codings UNION SELECT coder FROM coded_segments"
-            )
-        }
-        return sorted(names, key=lambda n: (n != AUTO_CODER, n))
+        return withdraw(self.store, self.participant(participant_id), purge=purge)

@@ -7,13 +7,18 @@ goes to a file or is CSV/JSON, so that machine output stays clean).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from mpsp_qual.analysis import aggregate
-from mpsp_qual.app.project import Project
+from mpsp_qual.app import services
 from mpsp_qual.cli.base import cli, coder_option, emit, output_options, pass_project, warn
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mpsp_qual.app.project import Project
+
 
 MATRIX_KINDS = ("case-code", "cooccurrence", "cooccurrence-participants")
 
@@ -54,7 +59,7 @@ def prevalence(
       mpsp-qual prevalence
       mpsp-qual prevalence --by sector --format csv -o prevalence.csv
     """
-    frame = aggregate.prevalence(project, coder=coder, by=by)
+    frame = services.prevalence(project, coder=coder, by=by)
     heading = _coder_heading(frame)
     if by is not None:
         sizes = frame.drop_duplicates(by)[[by, "n"]]
@@ -95,10 +100,10 @@ def matrix(
       mpsp-qual matrix --kind cooccurrence-participants -o cooccurrence.xlsx
     """
     if kind == "case-code":
-        frame = aggregate.case_code(project, coder=coder, codes=_split(codes))
+        frame = services.case_code(project, coder=coder, codes=_split(codes))
     else:
         unit = "segments" if kind == "cooccurrence" else "participants"
-        frame = aggregate.cooccurrence(project, coder=coder, unit=unit, codes=_split(codes))
+        frame = services.cooccurrence(project, coder=coder, unit=unit, codes=_split(codes))
     _emit(frame, fmt, output, _coder_heading(frame))
 
 
@@ -130,7 +135,7 @@ def framework(
       mpsp-qual framework -o framework.xlsx
       mpsp-qual framework --codes misaligned-values,capacity-constraints --words 25
     """
-    frame = aggregate.framework_matrix(project, coder=coder, codes=_split(codes), words=words)
+    frame = services.framework_matrix(project, coder=coder, codes=_split(codes), words=words)
     _emit(frame, fmt, output, _coder_heading(frame))
 
 
@@ -177,10 +182,9 @@ def survey(
       mpsp-qual survey survey.csv
       mpsp-qual survey survey.csv --by sector --agree 5 --format csv
     """
-    from mpsp_qual.analysis.survey import read_survey, survey_agreement
 
-    responses = read_survey(file)
-    frame = survey_agreement(
+    responses = services.read_survey(file)
+    frame = services.survey_agreement(
         responses,
         by=by,
         agree=_split(agree),
@@ -240,9 +244,8 @@ def report(
       mpsp-qual report -o summary.xlsx --survey survey.csv --by sector --by role
       mpsp-qual report -o team-summary.xlsx --internal
     """
-    from mpsp_qual.formats.excel import write_summary
 
-    summary = write_summary(
+    summary = services.write_summary(
         project,
         output,
         coder=coder,

@@ -8,16 +8,20 @@ with exit status 1 here, once; usage errors stay click's (exit status 2).
 from __future__ import annotations
 
 import functools
-import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from mpsp_qual.app.project import Project
+from mpsp_qual.app import services
+from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import MpspQualError
-from mpsp_qual.formats.tables import FORMATS, render, write_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mpsp_qual.app.project import Project
 
 
 class State:
@@ -30,6 +34,8 @@ class State:
     @property
     def project(self) -> Project:
         if self._project is None:
+            from mpsp_qual.app.project import Project
+
             self._project = Project.open(self.directory)
         return self._project
 
@@ -55,15 +61,6 @@ def os_error_message(exc: OSError) -> str:
     return f"{where}: {reason}; check the path and its folder, then run the command again."
 
 
-def sqlite_error_message(exc: sqlite3.Error) -> str:
-    if "locked" in str(exc) or "busy" in str(exc):
-        return (
-            "the project file is locked by another program (a notebook, a database browser, "
-            "another mpsp-qual); close it and run the command again."
-        )
-    return f"the project file could not be used ({exc}); is it an mpsp-qual project?"
-
-
 class Group(click.Group):
     """A click group that turns library errors into one clean line and exit status 1."""
 
@@ -72,10 +69,13 @@ class Group(click.Group):
             return super().invoke(ctx)
         except MpspQualError as exc:
             raise click.ClickException(error_message(exc)) from None
-        except sqlite3.Error as exc:
-            raise click.ClickException(sqlite_error_message(exc)) from None
         except OSError as exc:
             raise click.ClickException(os_error_message(exc)) from None
+        except Exception as exc:
+            message = services.database_error_message(exc)
+            if message is None:
+                raise
+            raise click.ClickException(message) from None
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -138,7 +138,7 @@ def output_options(f):
     f = click.option(
         "--format",
         "fmt",
-        type=click.Choice(FORMATS),
+        type=click.Choice(vocab.TABLE_FORMATS),
         default="table",
         show_default=True,
         help="How to print the table.",
@@ -149,12 +149,12 @@ def output_options(f):
 def emit(frame: pd.DataFrame, fmt: str, output: Path | None, *, title: str | None = None) -> None:
     """Print a table (or write it to ``output``), with an optional heading line."""
     if output is not None:
-        write_table(frame, output, None if fmt == "table" else fmt)
+        services.write_table(frame, output, None if fmt == "table" else fmt)
         click.echo(f"Wrote {output} ({len(frame)} rows).", err=True)
         return
     if title and fmt == "table":
         click.echo(title)
-    click.echo(render(frame, fmt), nl=False)
+    click.echo(services.render(frame, fmt), nl=False)
 
 
 def warn(message: str) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from mpsp_qual.app.project import Project
+from mpsp_qual.app import services
 from mpsp_qual.cli.base import cli, emit, output_options, pass_project, progress_bar
-from mpsp_qual.coding.autocode import autocode as run_autocode
-from mpsp_qual.coding.autocode import code_counts, format_evidence
-from mpsp_qual.inputs.codebook import codebook_frame, load_codebook
+
+if TYPE_CHECKING:
+    from mpsp_qual.app.project import Project
+
 
 #: Columns of ``codebook show`` in the terminal (csv/json/-o get every column).
 CODEBOOK_TABLE_COLUMNS = ["id", "level", "name", "codable", "fuzzy", "keywords", "exclude_keywords"]
@@ -31,7 +33,9 @@ def autocode(project: Project, dry_run: bool, fmt: str, output: Path | None) -> 
       mpsp-qual autocode --format csv -o auto-counts.csv
     """
     with progress_bar(len(project.documents()), "Auto-coding") as bar:
-        counts = run_autocode(project, dry_run=dry_run, progress=lambda done, name: bar.update(1))
+        counts = services.autocode(
+            project, dry_run=dry_run, progress=lambda done, name: bar.update(1)
+        )
     segments, codings = counts.attrs["segments"], counts.attrs["codings"]
     emit(counts, fmt, output, title="Segments and participants coded, per code:")
     if dry_run:
@@ -50,7 +54,7 @@ def codes(project: Project, fmt: str, output: Path | None) -> None:
     Counts are direct: a parent's count does not include its children's.
     """
     emit(
-        code_counts(project),
+        services.code_counts(project),
         fmt,
         output,
         title="Codes; per coder, segments and participants coded (direct counts, children not rolled up):",
@@ -71,7 +75,7 @@ def codings(project: Project, coder: str | None, fmt: str, output: Path | None) 
     """
     frame = project.codings(coder=coder)
     if fmt != "json" and not (output is not None and output.suffix.lower() == ".json"):
-        frame["evidence"] = frame["evidence"].map(format_evidence)
+        frame["evidence"] = frame["evidence"].map(services.format_evidence)
     emit(frame, fmt, output)
 
 
@@ -88,7 +92,7 @@ def codebook_show(project: Project, fmt: str, output: Path | None) -> None:
 
     The terminal table shows the main columns; --format csv|json and -o give them all.
     """
-    frame = codebook_frame(project.codebook)
+    frame = services.codebook_frame(project.codebook)
     if fmt == "table" and output is None:
         frame = frame[CODEBOOK_TABLE_COLUMNS]
     cb = project.codebook
@@ -104,7 +108,7 @@ def codebook_check(file: Path) -> None:
     Example:
       mpsp-qual codebook check codebooks/partnerships.yaml
     """
-    cb = load_codebook(file)
+    cb = services.load_codebook(file)
     click.echo(f"{file}: OK, {len(cb)} codes ({len(cb.codable())} codable).")
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import glob
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from mpsp_qual.app.project import Project, expand_paths
+from mpsp_qual.app import services
 from mpsp_qual.cli.base import State, cli, emit, output_options, pass_project, progress_bar, warn
-from mpsp_qual.inputs.segment import UNITS
+from mpsp_qual.core import vocab
+
+if TYPE_CHECKING:
+    from mpsp_qual.app.project import Project
 
 
 def expand_globs(patterns: tuple[str, ...]) -> list[Path]:
@@ -49,6 +53,8 @@ def init(
       mpsp-qual init study --codebook codebooks/partnerships.yaml --register participants.csv
     """
     target = directory or state.directory
+    from mpsp_qual.app.project import Project
+
     with Project.init(target, codebook=codebook, register=register) as project:
         n = len(project.codebook) if project.has_codebook() else 0
         click.echo(
@@ -65,7 +71,7 @@ def init(
 )
 @click.option(
     "--unit",
-    type=click.Choice(UNITS),
+    type=click.Choice(vocab.UNITS),
     default=None,
     help="Segment by turn (the default) or by sentence.",
 )
@@ -82,7 +88,7 @@ def import_(project: Project, files: tuple[str, ...], register, unit, replace, s
       mpsp-qual import interviews/ --register participants.csv
       mpsp-qual import "interviews/*.vtt" --unit sentence
     """
-    paths = expand_paths(expand_globs(files))
+    paths = services.expand_paths(expand_globs(files))
     with progress_bar(len(paths), "Importing") as bar:
         report = project.import_transcripts(
             paths,
@@ -156,11 +162,9 @@ def demo(outdir: Path) -> None:
     Example:
       mpsp-qual demo demo-output
     """
-    from mpsp_qual.app.demo import run_demo
-    from mpsp_qual.formats.tables import to_terminal
 
     def show(title, frame):
-        click.echo(f"\n{title}\n{to_terminal(frame)}")
+        click.echo(f"\n{title}\n{services.to_terminal(frame)}")
 
-    run_demo(outdir, log=click.echo, show=show).close()
+    services.run_demo(outdir, log=click.echo, show=show).close()
     click.echo(f"\nDemo finished; outputs in {outdir}/, project in {outdir}/project/.")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from mpsp_qual.app.project import Project
+from mpsp_qual.app import services
 from mpsp_qual.cli.base import State, cli, pass_project, warn
-from mpsp_qual.inputs.codebook import codebook_to_yaml
+
+if TYPE_CHECKING:
+    from mpsp_qual.app.project import Project
 
 
 def _suffix(expected: str):
@@ -52,9 +55,8 @@ def export_qdc(project: Project, output: Path) -> None:
     Example:
       mpsp-qual export qdc -o codebook.qdc
     """
-    from mpsp_qual.formats.refi import export_qdc as write
 
-    codes = write(project, output=output)
+    codes = services.export_qdc(project, output=output)
     click.echo(f"Wrote {output} ({codes} codes).")
 
 
@@ -72,9 +74,8 @@ def export_qdpx(project: Project, output: Path) -> None:
     Example:
       mpsp-qual export qdpx -o study.qdpx
     """
-    from mpsp_qual.formats.refi import export_qdpx as write
 
-    report = write(project, output=output)
+    report = services.export_qdpx(project, output=output)
     for message in report.warnings:
         warn(message)
     click.echo(
@@ -105,9 +106,10 @@ def import_codebook(state: State, file: Path, output: Path | None, set_: bool, f
       mpsp-qual import-codebook from-nvivo.qdc -o codebooks/nvivo.yaml
       mpsp-qual -p study import-codebook from-nvivo.qdc --set
     """
-    from mpsp_qual.formats.refi import import_codebook as read
 
-    result = read(file, output=output, project=state.project if set_ else None, force=force)
+    result = services.import_codebook(
+        file, output=output, project=state.project if set_ else None, force=force
+    )
     for message in result.warnings:
         warn(message)
     codes = len(result.codebook)
@@ -116,7 +118,7 @@ def import_codebook(state: State, file: Path, output: Path | None, set_: bool, f
     if set_:
         click.echo(f"The project's codebook is now {result.codebook.name!r} ({codes} codes).")
     if output is None and not set_:
-        click.echo(codebook_to_yaml(result.codebook), nl=False)
+        click.echo(services.codebook_to_yaml(result.codebook), nl=False)
 
 
 @cli.command("import-qdpx")
@@ -133,10 +135,9 @@ def import_qdpx(state: State, file: Path, directory: Path | None) -> None:
     Example:
       mpsp-qual import-qdpx from-atlas.qdpx study-from-atlas
     """
-    from mpsp_qual.formats.refi import import_qdpx as read
 
     target = directory or state.directory
-    report = read(file, target)
+    report = services.import_qdpx(file, target)
     for message in report.warnings:
         warn(message)
     coders = ", ".join(report.coders) or "none"

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from mpsp_qual.app.project import Project
+from mpsp_qual.app import services
 from mpsp_qual.cli.base import cli, emit, output_options, pass_project
-from mpsp_qual.coding.autocode import coded_segment_table, format_evidence
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mpsp_qual.app.project import Project
 
 
 @cli.command()
@@ -50,14 +54,14 @@ def segments(
         )
         emit(segments, fmt, output)
         return
-    frame = coded_segment_table(project, code=code, coder=coder)
+    frame = services.coded_segment_table(project, code=code, coder=coder)
     if document:
         frame = frame[frame["document"] == document]
     if fmt == "table" and output is None:
         _print_coded(frame, code=code, coder=frame["coder"].iloc[0] if len(frame) else coder)
         return
     if fmt != "json" and not (output is not None and output.suffix.lower() == ".json"):
-        frame = frame.assign(evidence=frame["evidence"].map(format_evidence))
+        frame = frame.assign(evidence=frame["evidence"].map(services.format_evidence))
     emit(frame, fmt, output)
 
 
@@ -74,7 +78,9 @@ def _print_coded(frame: pd.DataFrame, *, code: str | None, coder: str | None) ->
         click.echo(click.style(f"{row.segment_id}  {who_spoke}  [{row.codes}]", bold=True))
         click.echo(_highlight(row.text, row.start, row.evidence))
         if row.evidence:
-            click.echo(click.style(f"  evidence: {format_evidence(row.evidence)}", dim=True))
+            click.echo(
+                click.style(f"  evidence: {services.format_evidence(row.evidence)}", dim=True)
+            )
 
 
 def _highlight(text: str, offset: int, evidence: list) -> str:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from mpsp_qual.app.project import Project
+from mpsp_qual.app import services
 from mpsp_qual.cli.base import cli, coder_option, emit, output_options, pass_project, warn
-from mpsp_qual.consent.approvals import (
-    approve_quotes,
-    request_quotes,
-    require_approval,
-    set_require_approval,
-)
-from mpsp_qual.consent.quotes import ATTRIBUTIONS, STATUSES, quote_bank
+from mpsp_qual.core import vocab
+
+if TYPE_CHECKING:
+    from mpsp_qual.app.project import Project
+
 
 SHOWN = [
     "quote_id",
@@ -60,14 +59,14 @@ def bank_options(f):
 @bank_options
 @click.option(
     "--status",
-    type=click.Choice(STATUSES),
+    type=click.Choice(vocab.QUOTE_STATUSES),
     default="approved",
     show_default=True,
     help="approved: what may go in the report; pending: awaiting a decision; all: both.",
 )
 @click.option(
     "--attribution",
-    type=click.Choice(ATTRIBUTIONS),
+    type=click.Choice(vocab.ATTRIBUTIONS),
     default="label",
     show_default=True,
     help="label ('Health PSM'), or named for participants who agreed to be named.",
@@ -114,12 +113,10 @@ def quotes(ctx, code, coder, redact, min_words, max_words, status, attribution, 
         max_words=max_words,
     )
     if output is not None and output.suffix.lower() != ".json":
-        from mpsp_qual.formats.quotebank import write_quote_bank
-
-        n = write_quote_bank(project, output, **options)
+        n = services.write_quote_bank(project, output, **options)
         click.echo(f"Wrote {output} ({n} quotes).", err=True)
         return
-    frame = quote_bank(project, **options)
+    frame = services.quote_bank(project, **options)
     emit(frame if output is not None else frame[SHOWN], fmt if output is None else "json", output)
 
 
@@ -163,15 +160,13 @@ def request(
       mpsp-qual quotes request --participant P03 -o P03.xlsx
       mpsp-qual quotes request --draft report.docx -o requests/
     """
-    from mpsp_qual.formats.quotebank import write_request_folder, write_requests
-
     single = output.suffix.lower() == ".xlsx"
     if single and participant is None:
         raise click.UsageError(
             "quote requests are one workbook per participant: give a folder (-o requests/), "
             "or --participant ID with -o FILE.xlsx."
         )
-    frame = request_quotes(
+    frame = services.request_quotes(
         project,
         code=code,
         coder=coder,
@@ -188,10 +183,10 @@ def request(
                 f"there are no quotes of {participant} to ask about; check the participant id, "
                 "or pass --all to include quotes already decided."
             )
-        n = write_requests(project, mine, output)
+        n = services.write_requests(project, mine, output)
         click.echo(f"Wrote {output}: {n} quotes for {participant}.")
         return
-    files = write_request_folder(project, frame, output, participant=participant)
+    files = services.write_request_folder(project, frame, output, participant=participant)
     n = sum(len(frame[frame["participant_id"] == pid]) for pid in files)
     if not files:
         warn("there are no pending quotes to ask about; nothing was written.")
@@ -225,7 +220,7 @@ def approve(project: Project, workbooks: tuple[Path, ...]) -> None:
             f"{workbooks[0]} holds no .xlsx workbooks; give the returned request workbooks."
         )
     for workbook in files:
-        report = approve_quotes(project, workbook)
+        report = services.approve_quotes(project, workbook)
         for note in report.notes:
             warn(note)
         counts = ", ".join(f"{n} {d}" for d, n in sorted(report.counts.items())) or "none"
@@ -247,8 +242,8 @@ def require_approval_cmd(project: Project, setting: str | None) -> None:
       mpsp-qual quotes require-approval off
     """
     if setting is not None:
-        set_require_approval(project, setting == "on")
-    state = "on" if require_approval(project) else "off"
+        services.set_require_approval(project, setting == "on")
+    state = "on" if services.require_approval(project) else "off"
     click.echo(f"Quote approval required: {state}.")
 
 
@@ -266,9 +261,8 @@ def verify(project: Project, draft: Path, fmt: str, output: Path | None) -> None
     Example:
       mpsp-qual verify report.docx
     """
-    from mpsp_qual.consent.verify import verify_draft, verify_summary
 
-    result = verify_draft(project, draft)
+    result = services.verify_draft(project, draft)
     shown = (
         result
         if output is not None or fmt != "table"
@@ -287,7 +281,7 @@ def verify(project: Project, draft: Path, fmt: str, output: Path | None) -> None
         ]
     )
     emit(shown, fmt, output)
-    summary = verify_summary(result)
+    summary = services.verify_summary(result)
     if len(result) and not result["ok"].all():
         raise click.ClickException(summary)
     click.echo(summary, err=True)
@@ -311,9 +305,8 @@ def withdraw_cmd(project: Project, participant_id: str, purge: bool) -> None:
     Example:
       mpsp-qual participant withdraw P06 --purge
     """
-    from mpsp_qual.consent.withdraw import withdraw
 
-    report = withdraw(project, participant_id, purge=purge)
+    report = project.withdraw(participant_id, purge=purge)
     if report.already_withdrawn:
         click.echo(f"{participant_id} had already withdrawn.")
     else:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from mpsp_qual.analysis import agreement as agreement_lib
-from mpsp_qual.app.project import Project
+from mpsp_qual.app import services
 from mpsp_qual.cli.base import cli, emit, output_options, pass_project, warn
-from mpsp_qual.formats import sheets as sheets_lib
+
+if TYPE_CHECKING:
+    from mpsp_qual.app.project import Project
 
 
 def _n(count: int, noun: str) -> str:
@@ -80,7 +82,7 @@ def sheet_export(
         raise click.BadParameter("the coding sheet must be an .xlsx file", param_hint="-o")
     if sample is not None and seed is None:
         seed = secrets.randbelow(1_000_000)
-    n = sheets_lib.export_sheet(
+    n = services.export_sheet(
         project,
         output,
         coder=coder,
@@ -113,7 +115,7 @@ def sheet_import(project: Project, file: Path, coder: str | None) -> None:
     Example:
       mpsp-qual sheet import bob.xlsx
     """
-    summary = sheets_lib.import_sheet(project, file, coder=coder)
+    summary = services.import_sheet(project, file, coder=coder)
     if summary["not_done"]:
         one = len(summary["not_done"]) == 1
         warn(
@@ -186,9 +188,9 @@ def agreement(
     """
     if disagreements and (output is None or output.suffix.lower() != ".xlsx"):
         raise click.UsageError("--disagreements needs -o FILE.xlsx to write them to.")
-    report = agreement_lib.agreement_report(project, _split((coders,)), n_boot=n_boot, seed=seed)
-    heading = agreement_lib.describe_units(report)
-    shown = agreement_lib.rounded(report) if fmt == "table" else report
+    report = services.agreement_report(project, _split((coders,)), n_boot=n_boot, seed=seed)
+    heading = services.describe_units(report)
+    shown = services.rounded(report) if fmt == "table" else report
     table_output = None if disagreements else output
     if table_output is None and fmt == "table":
         emit(shown, fmt, None, title=heading)
@@ -196,7 +198,7 @@ def agreement(
         click.echo(heading, err=True)
         emit(shown, fmt, table_output)
     if disagreements:
-        n = agreement_lib.write_disagreements(project, report.attrs["coders"], output)
+        n = services.write_disagreements(project, report.attrs["coders"], output)
         click.echo(f"Wrote {output}: {_n(n, 'segment')} where the coders differ.", err=True)
 
 
@@ -214,7 +216,7 @@ def reconcile(project: Project, file: Path) -> None:
       mpsp-qual agreement --coders alice,bob --disagreements -o meeting.xlsx
       mpsp-qual reconcile meeting.xlsx
     """
-    summary = agreement_lib.reconcile(project, file)
+    summary = services.reconcile(project, file)
     click.echo(
         f"Recorded consensus of {', '.join(summary['coders'])}: "
         f"{_n(summary['segments'], 'segment')} ({summary['resolved']} from {summary['file']}), "

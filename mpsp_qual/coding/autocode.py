@@ -52,7 +52,6 @@ __all__ = [
     "autocode",
     "code_counts",
     "coded_segment_table",
-    "demo_step",
     "evidence_strength",
     "format_evidence",
     "match_segments",
@@ -227,13 +226,7 @@ def _match(
 
 
 def _codable_segments(project) -> list[_Segment]:
-    rows = project.store.execute(
-        """SELECT v.segment_id, v.document, v.participant_id, v.start, v.text,
-                  s.lemmas, s.offsets
-           FROM segment_view v JOIN segments s ON s.id = v.segment_id
-           WHERE v.participant_id IS NOT NULL AND v.withdrawn = 0
-           ORDER BY v.document, v.turn, v.seq"""
-    )
+    rows = project.store.documents.codable_segments()
     return [
         _Segment(r[0], r[1], r[2], r[3], r[4], r[5].split(" ") if r[5] else [], r[6]) for r in rows
     ]
@@ -263,7 +256,7 @@ def match_segments(
     by_document: dict[str, list[_Segment]] = {}
     for segment in segments:
         by_document.setdefault(segment.document, []).append(segment)
-    names = [r[0] for r in project.store.execute("SELECT name FROM documents ORDER BY name")]
+    names = project.store.documents.names()
     codings: list[tuple[str, str, list[dict[str, Any]]]] = []
     order = {code.id: i for i, code in enumerate(project.codebook)}
     for done, name in enumerate(names, start=1):
@@ -306,31 +299,16 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
     """
     segment_ids, codings = match_segments(project, progress=progress)
     if not dry_run:
-        with project.transaction() as conn:
-            wanted = set(segment_ids)
-            stale = [
-                (AUTO_CODER, r[0])
-                for r in conn.execute(
-                    "SELECT segment_id FROM coded_segments WHERE coder = ? "
-                    "UNION SELECT segment_id FROM codings WHERE coder = ?",
-                    (AUTO_CODER, AUTO_CODER),
-                )
-                if r[0] not in wanted
-            ]
-            conn.executemany("DELETE FROM codings WHERE coder = ? AND segment_id = ?", stale)
-            conn.executemany("DELETE FROM coded_segments WHERE coder = ? AND segment_id = ?", stale)
+        with project.transaction():
+            stale = project.store.codings.drop_outside(AUTO_CODER, set(segment_ids))
             project.record_codings(
                 AUTO_CODER,
                 codings,
                 segments=segment_ids,
                 action="autocode",
-                detail={"dropped_segments": len(stale)},
+                detail={"dropped_segments": stale},
             )
-    participant = dict(
-        project.store.execute(
-            "SELECT segment_id, participant_id FROM segment_view WHERE participant_id IS NOT NULL"
-        ).fetchall()
-    )
+    participant = project.store.documents.segment_participants()
     per_code: dict[str, tuple[set[str], set[str]]] = {}
     for segment_id, code, _ in codings:
         segs, people = per_code.setdefault(code, (set(), set()))
@@ -395,16 +373,7 @@ def code_counts(project) -> pd.DataFrame:
         order.
     """
     codebook = project.codebook
-    counts = {
-        (r[0], r[1]): (r[2], r[3])
-        for r in project.store.execute(
-            """SELECT c.code, c.coder, COUNT(DISTINCT c.segment_id),
-                      COUNT(DISTINCT v.participant_id)
-               FROM codings c JOIN segment_view v ON v.segment_id = c.segment_id
-               WHERE v.withdrawn = 0
-               GROUP BY c.code, c.coder"""
-        )
-    }
+    counts = project.store.codings.counts_by_code()
     coders = project.coders()
     rows = []
     for code in codebook:
@@ -493,15 +462,3 @@ def coded_segment_table(
         row["codes"] = "; ".join(row["codes"])
         row["evidence"].sort(key=lambda m: (m.get("start", 0), m.get("end", 0)))
     return pd.DataFrame(list(rows.values()), columns=SEGMENT_CODE_COLUMNS)
-
-
-def demo_step(project, outdir, *, log: Callable[[str], None], show) -> pd.DataFrame:
-    """The demo's auto-coding step: auto-code the sample and show the code table."""
-    counts = autocode(project)
-    used = int((counts["segments"] > 0).sum())
-    log(
-        f"Auto-coded {counts.attrs['segments']} participant segments: "
-        f"{counts.attrs['codings']} codings with {used} of {len(counts)} codes."
-    )
-    show("Codes applied by auto-coding", counts)
-    return counts

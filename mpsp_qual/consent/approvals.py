@@ -3,7 +3,7 @@
 Each decision (approved, declined, approved with edits) is kept in the
 ``quote_approvals`` table, keyed by the quote's segment and its character span in the
 document, with its date; :func:`request_quotes` lists the quotes to ask about (the
-bank's candidates, or the quotes a report draft uses), :func:`approve_quotes` records
+bank's candidates, or the quotes a report draft uses), :func:`record_decisions` records
 a filled-in request workbook all or nothing, and :func:`record_decision` records one
 decision. With the project setting ``quotes.require_approval`` on (the default) only
 approved quotes reach the report bank. No decision is recorded for a participant who
@@ -28,7 +28,6 @@ from rapidfuzz.utils import default_process
 from mpsp_qual.consent.public_ids import resolve_quote_id
 from mpsp_qual.consent.quotes import (
     BANK_COLUMNS,
-    FRESH_APPROVAL,
     candidates,
     decision_status,
     finish_rows,
@@ -38,12 +37,13 @@ from mpsp_qual.consent.quotes import (
     source_hash,
 )
 from mpsp_qual.consent.wordruns import SpokenRuns, describe_speakers, windows, words
+from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import QuoteError, SheetError
 from mpsp_qual.core.model import Participant, PathLike
 
 #: The settings key: when "on", only approved quotes reach the report bank.
 REQUIRE_APPROVAL = "quotes.require_approval"
-DECISIONS = ("approved", "declined", "approved with edits")
+DECISIONS = vocab.DECISIONS
 APPROVAL_COLUMNS = [
     "quote_id",
     "segment_id",
@@ -83,11 +83,7 @@ def set_require_approval(project, on: bool) -> None:
 
 def approvals(project) -> pd.DataFrame:
     """Every recorded per-quote decision: columns :data:`APPROVAL_COLUMNS`."""
-    frame = pd.read_sql_query(
-        "SELECT segment_id, participant_id, start, end, decision, edited_text, decided_at "
-        "FROM quote_approvals ORDER BY segment_id, start",
-        project.store.conn,
-    )
+    frame = project.store.approvals.frame()
     frame.insert(
         0,
         "quote_id",
@@ -103,15 +99,7 @@ def _fresh_approvals(project) -> pd.DataFrame:
     undecided again, and a request for it is not prefilled with the old decision.
     """
     frame = approvals(project)
-    fresh = {
-        (r[0], r[1], r[2])
-        for r in project.store.execute(
-            f"""SELECT a.segment_id, a.start, a.end
-                FROM quote_approvals a JOIN segments s ON s.id = a.segment_id
-                JOIN documents d ON d.id = s.document_id
-                WHERE {FRESH_APPROVAL}"""
-        )
-    }
+    fresh = project.store.approvals.fresh_spans()
     keep = [(s, a, b) in fresh for s, a, b in zip(frame.segment_id, frame.start, frame.end)]
     return frame[keep].reset_index(drop=True)
 
@@ -250,11 +238,7 @@ def _draft_requests(project, draft: PathLike) -> pd.DataFrame:
     found = found[found["segment_id"].notna() & found["participant_id"].notna()]
     if found.empty:
         return pd.DataFrame(columns=BANK_COLUMNS)
-    codes: dict[str, list[str]] = {}
-    for r in project.store.execute(
-        "SELECT segment_id, code FROM codings c JOIN codes k ON k.id = c.code ORDER BY k.position"
-    ):
-        codes.setdefault(r[0], []).append(r[1])
+    codes = project.store.codings.codes_by_segment()
     status = {
         quote_id(r.segment_id, r.start, r.end): decision_status(r.decision)
         for r in _fresh_approvals(project).itertuples(index=False)
@@ -296,8 +280,11 @@ class ApprovalReport:
     notes: list[str] = field(default_factory=list)
 
 
-def approve_quotes(project, path: PathLike) -> ApprovalReport:
-    """Record the decisions of a filled-in request workbook (``quotes request``).
+def record_decisions(project, source: PathLike, rows: list, problems: list[str]) -> ApprovalReport:
+    """Record the decisions read from a filled-in request workbook (``quotes request``).
+
+    ``rows`` and ``problems`` are what :func:`mpsp_qual.formats.quotebank.read_decisions`
+    read from ``source``; :func:`mpsp_qual.app.quoting.approve_quotes` does both.
 
     All or nothing: every row is checked first, and any problem leaves the project
     unchanged. A blank Decision leaves that quote pending; rows of a participant who
@@ -315,10 +302,8 @@ def approve_quotes(project, path: PathLike) -> ApprovalReport:
             unknown decision, an edit without its text, a quote whose transcript changed,
             or an edit that is not one (``problems`` lists each cell).
     """
-    from mpsp_qual.formats.quotebank import read_decisions
-
-    p = Path(path)
-    rows, problems = read_decisions(p)
+    p = Path(source)
+    problems = list(problems)
     people = project.participant_objects()
     quotable = quotable_participants(project)
     report = ApprovalReport()
@@ -328,11 +313,7 @@ def approve_quotes(project, path: PathLike) -> ApprovalReport:
         parsed = resolve_quote_id(project, row.quote_id)
         seg = None
         if parsed is not None:
-            seg = project.store.execute(
-                "SELECT document, participant_id, start, end FROM segment_view "
-                "WHERE segment_id = ?",
-                (parsed[0],),
-            ).fetchone()
+            seg = project.store.documents.segment_span(parsed[0])
         where = f"{p.name}, sheet {row.sheet}, cell {row.cell('quote_id')}"
         if parsed is None:
             problems.append(
@@ -403,24 +384,20 @@ def approve_quotes(project, path: PathLike) -> ApprovalReport:
         for r in _fresh_approvals(project).itertuples(index=False)
     }
     recorded = []
-    with project.store.transaction() as conn:
+    with project.store.transaction():
         for row, (segment_id, start, end), quote in todo:
             if current.get((segment_id, start, end)) == (row.decision, row.edited_text):
                 report.unchanged += 1
                 continue
-            conn.execute(
-                "INSERT OR REPLACE INTO quote_approvals (segment_id, participant_id, start, "
-                "end, quote, decision, edited_text, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    segment_id,
-                    row.participant_id,
-                    start,
-                    end,
-                    quote,
-                    row.decision,
-                    row.edited_text or None,
-                    row.decided_at,
-                ),
+            project.store.approvals.record(
+                segment_id,
+                row.participant_id,
+                start,
+                end,
+                quote,
+                row.decision,
+                row.edited_text or None,
+                row.decided_at,
             )
             recorded.append(
                 {"quote_id": row.quote_id, "decision": row.decision, "decided_at": row.decided_at}
@@ -452,10 +429,7 @@ def record_decision(
     parsed = parse_quote_id(quote)
     row = None
     if parsed is not None:
-        row = project.store.execute(
-            "SELECT document, participant_id, start, end FROM segment_view WHERE segment_id = ?",
-            (parsed[0],),
-        ).fetchone()
+        row = project.store.documents.segment_span(parsed[0])
     if (
         row is None
         or row["participant_id"] is None
@@ -483,20 +457,9 @@ def record_decision(
         if problem:
             raise QuoteError(f"quote {quote}: {problem}")
     when = decided_at or date.today().isoformat()
-    with project.store.transaction() as conn:
-        conn.execute(
-            "INSERT OR REPLACE INTO quote_approvals (segment_id, participant_id, start, end, "
-            "quote, decision, edited_text, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                segment_id,
-                row["participant_id"],
-                start,
-                end,
-                text,
-                decision,
-                edited_text,
-                when,
-            ),
+    with project.store.transaction():
+        project.store.approvals.record(
+            segment_id, row["participant_id"], start, end, text, decision, edited_text, when
         )
         project.store.audit(
             "quotes approve",
@@ -512,7 +475,7 @@ __all__ = [
     "REQUIRE_APPROVAL",
     "ApprovalReport",
     "approvals",
-    "approve_quotes",
+    "record_decisions",
     "edit_problem",
     "record_decision",
     "request_quotes",

@@ -17,17 +17,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
-from pathlib import Path
 
 import pandas as pd
 
 from mpsp_qual.consent.redact import project_redactor
+from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import QuoteError
 from mpsp_qual.core.model import Participant, PathLike
+from mpsp_qual.core.text import count_words
 
-STATUSES = ("approved", "pending", "all")
-ATTRIBUTIONS = ("label", "named")
+STATUSES = vocab.QUOTE_STATUSES
+ATTRIBUTIONS = vocab.ATTRIBUTIONS
 #: What a quote is attributed to when the register has no attribution label for it.
 FALLBACK_ATTRIBUTION = "Interviewee"
 
@@ -51,11 +51,6 @@ BANK_COLUMNS = [
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _QUOTE_ID = re.compile(r"^(?P<segment>.+):(?P<start>\d+)-(?P<end>\d+)$")
-
-
-def count_words(text: str) -> int:
-    """Words as a reader counts them ("don't" is one word, punctuation is none)."""
-    return len(_WORD.findall(text))
 
 
 def quote_id(segment_id: str, start: int, end: int) -> str:
@@ -85,9 +80,7 @@ def quote_source(project, quote: str) -> str | None:
     parsed = parse_quote_id(quote)
     if parsed is None:
         return None
-    row = project.store.execute(
-        "SELECT document, start, end FROM segment_view WHERE segment_id = ?", (parsed[0],)
-    ).fetchone()
+    row = project.store.documents.segment_span(parsed[0])
     if row is None or not row["start"] <= parsed[1] < parsed[2] <= row["end"]:
         return None
     return project.document_text(row["document"])[parsed[1] : parsed[2]]
@@ -264,12 +257,6 @@ def _resolve_coder(project, coder: str | None) -> str:
     return coder
 
 
-#: SQL (over ``quote_approvals a`` joined to ``documents d``) true when a recorded decision
-#: is about the text its span holds now: a decision on text that has since changed (its
-#: transcript re-imported) is stale and counts as no decision.
-FRESH_APPROVAL = "a.quote = substr(d.text, a.start + 1, a.end - a.start)"
-
-
 def _approvals_by_document(project) -> dict[str, list[dict]]:
     """The recorded decisions (see :mod:`mpsp_qual.consent.approvals`) still fresh, by document.
 
@@ -277,13 +264,7 @@ def _approvals_by_document(project) -> dict[str, list[dict]]:
     out, so that an approval (or an approved edit) of words since changed is never used.
     """
     out: dict[str, list[dict]] = {}
-    for r in project.store.execute(
-        f"""SELECT v.document, a.segment_id, a.participant_id, a.start, a.end, a.decision,
-                  a.edited_text, a.decided_at
-           FROM quote_approvals a JOIN segment_view v ON v.segment_id = a.segment_id
-           JOIN documents d ON d.id = v.document_id
-           WHERE {FRESH_APPROVAL}"""
-    ):
+    for r in project.store.approvals.fresh_with_documents():
         out.setdefault(r["document"], []).append(dict(r))
     return out
 
@@ -324,14 +305,7 @@ def candidates(
     who = _resolve_coder(project, coder)
     cb = project.codebook
     position = {c.id: i for i, c in enumerate(cb)}
-    marks = ",".join("?" * len(codes))
-    rows = project.store.execute(
-        f"""SELECT c.segment_id, c.code, c.evidence, v.document, v.turn, v.seq,
-                   v.participant_id, v.start_time, v.start, v.end, v.text
-            FROM codings c JOIN segment_view v ON v.segment_id = c.segment_id
-            WHERE c.coder = ? AND c.code IN ({marks}) AND v.participant_id IS NOT NULL""",
-        (who, *codes),
-    ).fetchall()
+    rows = project.store.codings.participant_codings(who, codes)
     coded = gate(
         project,
         pd.DataFrame(
@@ -513,52 +487,6 @@ def summary_quotes(project) -> pd.DataFrame:
 
 
 # -- the demo ----------------------------------------------------------------------------
-
-
-def demo_step(project, outdir: PathLike, *, log: Callable[[str], None], show) -> None:
-    """The quote bank's part of ``make demo``.
-
-    The sample's participants are simulated approving the quotes the draft report
-    uses: a request workbook is written from ``draft_report.md`` (``quotes request
-    --draft``), every Decision filled in as "approved", and imported as ``quotes
-    approve`` would. Then ``quotes.md`` / ``quotes.docx`` are written and the draft is
-    verified against the transcripts.
-    """
-    from mpsp_qual.app.demo import SAMPLE
-    from mpsp_qual.consent.approvals import approve_quotes, request_quotes
-    from mpsp_qual.consent.verify import verify_draft
-    from mpsp_qual.formats.quotebank import fill_decisions, write_quote_bank, write_requests
-
-    out = Path(outdir)
-    draft = SAMPLE / "draft_report.md"
-    if draft.is_file():
-        requests = request_quotes(project, draft=draft)
-        if len(requests):
-            path = out / "quote_requests.xlsx"
-            write_requests(project, requests, path)
-            fill_decisions(path, "approved", decided_at="2025-03-31")
-            report = approve_quotes(project, path)
-            log(
-                f"Quote requests: the {len(requests)} quotes the draft uses went to their "
-                f"participants ({path}), who approved them: {report.recorded} decisions recorded."
-            )
-        else:
-            log("Quote requests: every quote the draft uses has a decision already.")
-    for name in ("quotes.md", "quotes.docx"):
-        n = write_quote_bank(project, out / name)
-        log(f"Wrote {out / name} ({n} approved quotes).")
-    pending = quote_bank(project, status="pending")
-    log(
-        f"{len(pending)} more candidate quotes await approval (`mpsp-qual quotes --status pending`)."
-    )
-    if draft.is_file():
-        result = verify_draft(project, draft)
-        show(
-            f"Verify {draft.name}",
-            result[["location", "match", "participant_id", "consent", "approval", "ok"]],
-        )
-        bad = int((~result["ok"]).sum())
-        log(f"Verify: {len(result) - bad} of {len(result)} quoted passages pass.")
 
 
 __all__ = [

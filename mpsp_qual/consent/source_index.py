@@ -19,7 +19,6 @@ import math
 import re
 from collections import Counter
 
-from mpsp_qual.consent.quotes import FRESH_APPROVAL
 from mpsp_qual.consent.wordruns import SpokenRuns
 
 __all__ = ["CANDIDATES", "PREFILTER_WORDS", "SourceIndex", "normalise"]
@@ -79,14 +78,7 @@ class SourceIndex:
     """
 
     def __init__(self, project) -> None:
-        rows = project.store.execute(
-            """SELECT d.name AS document, t.idx AS turn, t.speaker, t.start, t.start_time,
-                      t.text, p.participant_id
-               FROM turns t JOIN documents d ON d.id = t.document_id
-               LEFT JOIN participants p ON p.transcript = d.name COLLATE NOCASE
-                                       AND p.speaker = t.speaker COLLATE NOCASE
-               ORDER BY d.name, t.idx"""
-        ).fetchall()
+        rows = project.store.documents.speaker_turns()
         self.turns = [dict(r) for r in rows]
         self.lowered = [normalise(t["text"]).lower() for t in self.turns]
         # A participant's approved edit of a quote is a source too: the draft may use it.
@@ -95,13 +87,7 @@ class SourceIndex:
         where = {(t["document"], t["turn"]): i for i, t in enumerate(self.turns)}
         self.edits: dict[int, tuple[int, int, int]] = {}  # entry -> (turn, start, end)
         self._runs: SpokenRuns | None = None
-        for r in project.store.execute(
-            f"""SELECT v.document, v.turn, a.start, a.end, a.edited_text
-               FROM quote_approvals a JOIN segment_view v ON v.segment_id = a.segment_id
-               JOIN documents d ON d.id = v.document_id
-               WHERE a.decision = 'approved with edits' AND a.edited_text IS NOT NULL
-                 AND a.participant_id = v.participant_id AND {FRESH_APPROVAL}"""
-        ):
+        for r in project.store.approvals.fresh_edits():
             i = where.get((r["document"], r["turn"]))
             if i is not None:
                 base = self.turns[i]["start"]

@@ -38,7 +38,6 @@ from dataclasses import dataclass
 import pandas as pd
 from rapidfuzz import fuzz
 
-from mpsp_qual.consent.quotes import FRESH_APPROVAL
 from mpsp_qual.consent.source_index import (
     _WORDS,
     CANDIDATES,
@@ -276,14 +275,7 @@ def _approval(project, participant_id: str, document: str, start: int, end: int,
     """(approval state, problem or "") for a located passage of a quotable participant."""
     from mpsp_qual.consent.approvals import require_approval
 
-    rows = project.store.execute(
-        f"""SELECT a.start, a.end, a.decision, a.edited_text
-           FROM quote_approvals a JOIN segment_view v ON v.segment_id = a.segment_id
-           JOIN documents d ON d.id = v.document_id
-           WHERE a.participant_id = ? AND v.document = ? AND a.start < ? AND a.end > ?
-             AND {FRESH_APPROVAL}""",
-        (participant_id, document, end, start),
-    ).fetchall()
+    rows = project.store.approvals.fresh_overlapping(participant_id, document, start, end)
     slack = 3
     if any(r["decision"] == "declined" for r in rows):
         return "declined", f"{participant_id} declined this quote; remove it."
@@ -441,11 +433,7 @@ def verify_draft(project, draft: PathLike) -> pd.DataFrame:
             start, end = turn["start"] + m.start, turn["start"] + m.end
             key = (turn["document"], turn["turn"])
             if key not in segments:
-                segments[key] = project.store.execute(
-                    "SELECT segment_id, start, end FROM segment_view WHERE document = ? AND turn = ? "
-                    "ORDER BY seq",
-                    key,
-                ).fetchall()
+                segments[key] = project.store.documents.turn_segments(*key)
             overlap = [
                 (min(end, s["end"]) - max(start, s["start"]), s["segment_id"])
                 for s in segments[key]

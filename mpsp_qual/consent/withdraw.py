@@ -17,7 +17,7 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 
-from mpsp_qual.core.model import Document
+from mpsp_qual.core.model import Document, Participant
 
 #: What a purged participant's characters become in the stored document text.
 FILLER = "█"
@@ -106,120 +106,63 @@ def blank_speakers(document: Document, speakers: set[str]) -> Document:
     return replace(document, text="".join(chars), turns=kept)
 
 
-def purged_speakers(project) -> dict[str, set[str]]:
+def purged_speakers(store) -> dict[str, set[str]]:
     """Transcript name (case-folded) -> speakers whose words were purged from it."""
-    ids = set()
-    for (detail,) in project.store.execute(
-        "SELECT detail FROM audit WHERE action = 'participant purge'"
-    ):
-        try:
-            ids.add(json.loads(detail)["participant_id"])
-        except (ValueError, KeyError, TypeError):
-            continue
     out: dict[str, set[str]] = {}
-    for pid in ids:
-        row = project.store.execute(
-            "SELECT transcript, speaker FROM participants WHERE participant_id = ?", (pid,)
-        ).fetchone()
-        if row and row["transcript"] and row["speaker"]:
-            out.setdefault(row["transcript"].casefold(), set()).add(row["speaker"])
+    for pid in store.purge.purged_participant_ids():
+        person = store.participants.get(pid)
+        if person and person.transcript and person.speaker:
+            out.setdefault(person.transcript.casefold(), set()).add(person.speaker)
     return out
 
 
-def withdraw(project, participant_id: str, *, purge: bool = False) -> WithdrawReport:
+def withdraw(store, person: Participant, *, purge: bool = False) -> WithdrawReport:
     """Withdraw a participant from the study; with ``purge``, delete their words too.
 
     Args:
-        project: the project.
-        participant_id: the register id (e.g. "P06").
+        store: the project's store.
+        person: the participant, as the register holds them.
         purge: also delete their turns, segments, codings, memos and quote approvals,
             blank their words out of the stored document text, scrub the audit log and
             compact the file.
 
     Returns:
         A :class:`WithdrawReport` (counts of what was deleted, and warnings).
-
-    Raises:
-        UnknownParticipant: no such id in the register.
     """
-    person = project.participant(participant_id)
+    participant_id = person.participant_id
     report = WithdrawReport(participant_id, already_withdrawn=person.withdrawn)
-    store = project.store
-    with store.transaction() as conn:
+    with store.transaction():
         if not person.withdrawn:
-            conn.execute(
-                "UPDATE participants SET withdrawn = 1 WHERE participant_id = ?", (participant_id,)
-            )
+            store.participants.mark_withdrawn(participant_id)
             store.audit("participant withdraw", {"participant_id": participant_id})
     if not purge:
         return report
     report.purged = True
-    # Deleted rows are overwritten with zeros rather than left on free pages.
-    store.execute("PRAGMA secure_delete = ON")
-    with store.transaction() as conn:
-        turns = conn.execute(
-            """SELECT t.document_id, d.name, d.path, t.idx, t.start, t.end, t.text
-               FROM turns t JOIN documents d ON d.id = t.document_id
-               WHERE d.name = ? COLLATE NOCASE AND t.speaker = ? COLLATE NOCASE
-                     AND ? != '' AND ? != ''""",
-            (person.transcript, person.speaker, person.transcript, person.speaker),
-        ).fetchall()
+    purger = store.purge
+    purger.secure_delete()
+    with store.transaction():
+        turns = purger.turns_of(person.transcript, person.speaker)
         texts = [" ".join(r["text"].casefold().split()) for r in turns]
         theirs: set[tuple[str, ...]] = set()
         for r in turns:
             theirs |= _shingles(r["text"])
-        segment_ids = [
-            r[0]
-            for r in conn.execute(
-                "SELECT segment_id FROM segment_view WHERE participant_id = ?", (participant_id,)
-            )
-        ]
-        marks = ",".join("?" * len(segment_ids))
-
-        def count(table: str) -> int:
-            if not segment_ids:
-                return 0
-            return conn.execute(
-                f"SELECT COUNT(*) FROM {table} WHERE segment_id IN ({marks})", segment_ids
-            ).fetchone()[0]
-
-        report.codings = count("codings")
-        report.memos = count("memos")
-        report.approvals = conn.execute(
-            "SELECT COUNT(*) FROM quote_approvals WHERE participant_id = ?"
-            + (f" OR segment_id IN ({marks})" if segment_ids else ""),
-            (participant_id, *segment_ids),
-        ).fetchone()[0]
-        conn.execute(
-            "DELETE FROM quote_approvals WHERE participant_id = ?"
-            + (f" OR segment_id IN ({marks})" if segment_ids else ""),
-            (participant_id, *segment_ids),
-        )
-        if segment_ids:
-            # codings, memos and coded_segments go with their segments (ON DELETE CASCADE).
-            for table in ("codings", "memos", "coded_segments"):
-                conn.execute(f"DELETE FROM {table} WHERE segment_id IN ({marks})", segment_ids)
-            conn.execute(f"DELETE FROM segments WHERE id IN ({marks})", segment_ids)
+        segment_ids = purger.segment_ids_of(participant_id)
+        report.codings = purger.count_on_segments("codings", segment_ids)
+        report.memos = purger.count_on_segments("memos", segment_ids)
+        report.approvals = purger.delete_approvals(participant_id, segment_ids)
+        purger.delete_segments(segment_ids)
         report.segments = len(segment_ids)
         by_document: dict[int, list] = {}
         for r in turns:
             by_document.setdefault(r["document_id"], []).append(r)
         for document_id, rows in by_document.items():
-            text = conn.execute(
-                "SELECT text FROM documents WHERE id = ?", (document_id,)
-            ).fetchone()[0]
+            text = purger.document_text(document_id)
             chars = list(text)
             for r in rows:
                 for k in range(_line_start(text, r["start"]), min(r["end"], len(chars))):
                     if chars[k] != "\n":
                         chars[k] = FILLER
-            conn.execute(
-                "UPDATE documents SET text = ? WHERE id = ?", ("".join(chars), document_id)
-            )
-            conn.executemany(
-                "DELETE FROM turns WHERE document_id = ? AND idx = ?",
-                [(document_id, r["idx"]) for r in rows],
-            )
+            purger.overwrite_document(document_id, "".join(chars), [r["idx"] for r in rows])
             report.documents.append(rows[0]["name"])
             report.warnings.append(
                 f"the original transcript {rows[0]['path']} still holds {participant_id}'s words; "
@@ -227,23 +170,20 @@ def withdraw(project, participant_id: str, *, purge: bool = False) -> WithdrawRe
             )
         report.turns = len(turns)
         # Runs of words someone else also said are not evidence of theirs.
-        for (other,) in conn.execute("SELECT text FROM turns"):
+        for other in purger.turn_texts():
             if theirs:
                 theirs -= _shingles(other)
         if theirs:
-            for entry in conn.execute("SELECT id, detail FROM audit").fetchall():
+            for entry in purger.audit_entries():
                 try:
                     detail = json.loads(entry["detail"])
                 except ValueError:
                     detail = entry["detail"]
                 cleaned, n = _scrub(detail, theirs, texts)
                 if n:
-                    conn.execute(
-                        "UPDATE audit SET detail = ? WHERE id = ?",
-                        (json.dumps(cleaned, ensure_ascii=False), entry["id"]),
-                    )
+                    purger.rewrite_audit(entry["id"], cleaned)
                     report.audit_entries_scrubbed += 1
-            report.warnings.extend(_other_traces(conn, theirs, texts))
+            report.warnings.extend(_other_traces(purger, theirs, texts))
         store.audit(
             "participant purge",
             {
@@ -264,29 +204,17 @@ def withdraw(project, participant_id: str, *, purge: bool = False) -> WithdrawRe
 _HANDLED = {("documents", "text"), ("audit", "detail"), ("segments", "lemmas")}
 
 
-def _other_traces(conn, theirs, texts) -> list[str]:
+def _other_traces(purger, theirs, texts) -> list[str]:
     """Text columns (the codebook setting, tables other features add) still holding their words."""
     found = []
-    tables = [
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
-    for table in tables:
-        columns = [
-            c["name"]
-            for c in conn.execute(f'PRAGMA table_info("{table}")')
-            if (c["type"] or "").upper() in ("TEXT", "")
-        ]
-        for column in columns:
-            if (table, column) in _HANDLED:
-                continue
-            for (value,) in conn.execute(f'SELECT "{column}" FROM "{table}"'):
-                if isinstance(value, str) and _holds(value, theirs, texts):
-                    found.append(
-                        f"{table}.{column} still holds words of theirs (the codebook's "
-                        "examples, say); remove them by hand, then run the purge again."
-                    )
-                    break
+    for table, column, values in purger.text_columns():
+        if (table, column) in _HANDLED:
+            continue
+        for value in values:
+            if isinstance(value, str) and _holds(value, theirs, texts):
+                found.append(
+                    f"{table}.{column} still holds words of theirs (the codebook's "
+                    "examples, say); remove them by hand, then run the purge again."
+                )
+                break
     return found

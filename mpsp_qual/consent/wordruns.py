@@ -63,14 +63,8 @@ class SpokenRuns:
     @classmethod
     def from_project(cls, project) -> SpokenRuns:
         """Every turn of the project, the interviewer's included."""
-        rows = project.store.execute(
-            """SELECT p.participant_id, t.speaker, d.name AS document, t.text
-               FROM turns t JOIN documents d ON d.id = t.document_id
-               LEFT JOIN participants p ON p.transcript = d.name COLLATE NOCASE
-                                       AND p.speaker = t.speaker COLLATE NOCASE
-               ORDER BY d.name, t.idx"""
-        ).fetchall()
-        return cls(tuple(r) for r in rows)
+        rows = project.store.documents.speaker_turns()
+        return cls((r["participant_id"], r["speaker"], r["document"], r["text"]) for r in rows)
 
     def speakers(self, run: Sequence[str]) -> list[Speaker]:
         """Everyone who said ``run`` (case-folded words) in one turn, in transcript order."""

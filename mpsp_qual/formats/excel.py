@@ -257,9 +257,7 @@ def _sha256(path: Path) -> str:
 
 def _register_file(project) -> tuple[str, str] | None:
     """The last register file loaded (from the audit log) and when."""
-    row = project.store.execute(
-        "SELECT at, detail FROM audit WHERE action = 'register' ORDER BY id DESC LIMIT 1"
-    ).fetchone()
+    row = project.store.last_audit("register")
     if row is None:
         return None
     source = json.loads(row[1] or "{}").get("file")
@@ -271,7 +269,7 @@ def _about(
     survey_path: Path | None,
     survey_source: str | None,
 ) -> pd.DataFrame:
-    from mpsp_qual import __version__
+    from mpsp_qual.core._version import __version__
 
     project, coder = analysis.project, analysis.coder
     codebook = analysis.codebook

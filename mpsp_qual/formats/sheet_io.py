@@ -286,10 +286,7 @@ def check_segments(project, sheet: SheetRows) -> dict[int, str]:
     Records a problem (with its cell) for a missing or unknown segment id, a repeated
     row, a text edited in the sheet and a text changed in the project since export.
     """
-    known = {
-        r["segment_id"]: r["text"]
-        for r in project.store.execute("SELECT segment_id, text FROM segment_view")
-    }
+    known = project.store.documents.segment_texts()
     seen: dict[str, int] = {}
     out: dict[int, str] = {}
     text_col = "text" if "text" in sheet.columns else None

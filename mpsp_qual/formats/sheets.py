@@ -412,12 +412,7 @@ def _chosen_segments(project, *, documents, sample, seed) -> list[dict[str, Any]
 
 
 def _marks_of(project, coder: str) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for sid, code in project.store.execute(
-        "SELECT segment_id, code FROM codings WHERE coder = ?", (coder,)
-    ):
-        out.setdefault(sid, set()).add(code)
-    return out
+    return project.store.codings.coded_with(coder)
 
 
 def _describe(value: Any) -> str:
@@ -495,18 +490,8 @@ def import_sheet(project, path: PathLike, *, coder: str | None = None) -> dict[s
     # it, so say so rather than refuse work already done.
     missing = [c.id for c in codebook.codable() if c.id not in code_columns]
     rows = check_segments(project, sheet)
-    withdrawn = {
-        r[0]
-        for r in project.store.execute(
-            "SELECT segment_id FROM segment_view WHERE participant_id IS NULL OR withdrawn = 1"
-        )
-    }
-    interviewer = {
-        r[0]
-        for r in project.store.execute(
-            "SELECT segment_id FROM segment_view WHERE participant_id IS NULL"
-        )
-    }
+    withdrawn = project.store.documents.segment_ids_where(interviewer=True, withdrawn=True)
+    interviewer = project.store.documents.segment_ids_where(interviewer=True)
     codings: list[tuple[str, str, None]] = []
     memos: dict[str, str] = {}
     coded: list[str] = []

@@ -15,12 +15,13 @@ from typing import Any
 
 import pandas as pd
 
+from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import OutputError
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import PathLike
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-FORMATS = ("table", "csv", "json")
+FORMATS = vocab.TABLE_FORMATS
 
 
 def csv_safe(value: Any) -> Any:

@@ -27,9 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mpsp_qual.consent.quotes import count_words
 from mpsp_qual.core.errors import InputError
 from mpsp_qual.core.model import PathLike
+from mpsp_qual.core.text import count_words
 
 MIN_WORDS = 6
 DRAFT_FORMATS = (".docx", ".md", ".markdown", ".txt")

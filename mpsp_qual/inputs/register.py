@@ -13,21 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from mpsp_qual.core.columns import PARTICIPANT_COLUMNS
 from mpsp_qual.core.errors import RegisterError
 from mpsp_qual.core.model import Participant, PathLike
 
-RESERVED = (
-    "participant_id",
-    "transcript",
-    "speaker",
-    "name",
-    "organisation",
-    "role",
-    "consent_quotes",
-    "consent_named",
-    "attribution",
-    "withdrawn",
-)
+RESERVED = tuple(PARTICIPANT_COLUMNS)
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0", ""}
 BOOLEAN = ("consent_quotes", "consent_named", "withdrawn")

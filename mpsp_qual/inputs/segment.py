@@ -26,10 +26,11 @@ import spacy
 from spacy.attrs import IDX, ORTH
 from spacy.language import Language
 
+from mpsp_qual.core import vocab
 from mpsp_qual.core.model import Document, Segment
 
 MAX_WORDS = 300
-UNITS = ("turn", "sentence")
+UNITS = vocab.UNITS
 BATCH_SIZE = 256
 
 

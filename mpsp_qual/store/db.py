@@ -20,6 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from mpsp_qual.core.errors import ProjectError
+from mpsp_qual.store.approvals import Approvals
+from mpsp_qual.store.codings import Codings
+from mpsp_qual.store.documents import Documents
+from mpsp_qual.store.participants import Participants
+from mpsp_qual.store.purge import Purge
 
 PROJECT_FILE = "project.sqlite"
 
@@ -153,6 +158,18 @@ def current_user() -> str:
         return "unknown"
 
 
+def database_error_message(exc: BaseException) -> str | None:
+    """One sentence for an error of the database driver, or None if ``exc`` is not one."""
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    if "locked" in str(exc) or "busy" in str(exc):
+        return (
+            "the project file is locked by another program (a notebook, a database browser, "
+            "another command); close it and run the command again."
+        )
+    return f"the project file could not be used ({exc}); is it a project file?"
+
+
 class Store:
     """A connection to one project file, with migrations applied."""
 
@@ -160,8 +177,9 @@ class Store:
         self.path = Path(path)
         if not create and not self.path.is_file():
             raise ProjectError(
-                f"{self.path.parent} is not an mpsp-qual project (no {PROJECT_FILE}); "
-                "run `mpsp-qual init` there first, or pass -p PROJECT_DIR."
+                f"{self.path.parent} is not a project (no {PROJECT_FILE}); "
+                "run {hint} there first, or pass -p PROJECT_DIR.",
+                hint="init",
             )
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None)
@@ -173,6 +191,11 @@ class Store:
             raise ProjectError(f"{self.path} is not a readable project file ({exc}).") from None
         self._depth = 0
         self.migrate()
+        self.documents = Documents(self)
+        self.participants = Participants(self)
+        self.codings = Codings(self)
+        self.purge = Purge(self)
+        self.approvals = Approvals(self)
 
     @property
     def version(self) -> int:
@@ -184,7 +207,7 @@ class Store:
         version = self.version
         if version > len(MIGRATIONS):
             raise ProjectError(
-                f"{self.path} was written by a newer mpsp-qual (schema {version}); upgrade mpsp-qual."
+                f"{self.path} was written by a newer version of this toolkit (schema {version}); upgrade it."
             )
         for number, (name, sql) in enumerate(MIGRATIONS[version:], start=version + 1):
             with self.transaction():
@@ -244,6 +267,12 @@ class Store:
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+    def last_audit(self, action: str) -> Any:
+        """The newest audit entry of ``action`` (``at, detail``), or None."""
+        return self.conn.execute(
+            "SELECT at, detail FROM audit WHERE action = ? ORDER BY id DESC LIMIT 1", (action,)
+        ).fetchone()
 
     def compact(self) -> None:
         """Checkpoint the WAL into the main file, truncate it, and VACUUM.

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from mpsp_qual.app.project import PARTICIPANT_COLUMNS
+from mpsp_qual.core.columns import PARTICIPANT_COLUMNS
 from mpsp_qual.core.errors import CodebookError, ExchangeError
 from mpsp_qual.core.model import Participant
 from mpsp_qual.formats.refi import guids as G

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from mpsp_qual.app.project import PARTICIPANT_COLUMNS
+from mpsp_qual.core.columns import PARTICIPANT_COLUMNS
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import PathLike
 from mpsp_qual.formats.refi import guids as G
@@ -109,17 +109,13 @@ def _withdrawn_spans(project) -> dict[str, list[tuple[int, int]]]:
     """Per document, the spans (label line start to turn end) of withdrawn speakers' turns."""
     withdrawn = {
         (r["transcript"].casefold(), r["speaker"].casefold())
-        for r in project.store.execute(
-            "SELECT transcript, speaker FROM participants WHERE withdrawn = 1"
-        )
+        for r in project.store.participants.rows()
+        if r["withdrawn"]
     }
     if not withdrawn:
         return {}
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    rows = project.store.execute(
-        "SELECT d.name, t.speaker, t.start, t.end FROM turns t "
-        "JOIN documents d ON d.id = t.document_id ORDER BY d.name, t.start"
-    ).fetchall()
+    rows = project.store.documents.turn_spans()
     previous_end: dict[str, int] = {}
     texts: dict[str, str] = {}
     for name, speaker, start, end in rows:
@@ -147,13 +143,7 @@ def project_to_qdpx(project) -> tuple[bytes, dict[str, str], ExportReport]:
 
     segments = project.segments(include_withdrawn=False)
     # The same rows as project.codings(include_withdrawn=False), without parsing evidence.
-    codings = project.store.execute(
-        """SELECT c.segment_id, c.code, c.coder FROM codings c
-           JOIN segment_view v ON v.segment_id = c.segment_id
-           JOIN codes k ON k.id = c.code
-           WHERE v.withdrawn = 0
-           ORDER BY v.document, v.turn, v.seq, k.position, c.coder"""
-    ).fetchall()
+    codings = project.store.codings.triples()
     live = set(segments["segment_id"])
     memos = project.memos()
     memos = memos[memos["segment_id"].isin(live)]
@@ -193,9 +183,7 @@ def project_to_qdpx(project) -> tuple[bytes, dict[str, str], ExportReport]:
         | segments["participant_id"].notna()
     ]
 
-    documents = project.store.execute(
-        "SELECT name, sha256, text FROM documents ORDER BY name"
-    ).fetchall()
+    documents = [(r["name"], r["sha256"], r["text"]) for r in project.store.documents.rows()]
     source_guid = {
         name: kept["sources"].get(name) or G.derive("source", name, sha256)
         for name, sha256, _ in documents

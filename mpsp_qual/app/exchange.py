@@ -77,13 +77,13 @@ def _tokens(nlp, texts: list[str]) -> list[TokenData]:
 
 def _write(project: Project, reader: QdeReader, report: QdpxImport) -> None:
     store = project.store
-    with store.transaction() as conn:
+    with store.transaction():
         if reader.codebook is not None:
             project.set_codebook(reader.codebook.codebook, force=True)
             G.store_guids(project, "codes", reader.codebook.guids)
             report.codes = len(reader.codebook.codebook)
         if reader.people:
-            project._save_participants(reader.people, source=str(reader.path))
+            project._participants.save(reader.people, source=str(reader.path))
         nlp = get_nlp()
         codings, memos = [], {}
         for source in reader.sources:
@@ -118,24 +118,11 @@ def _write(project: Project, reader: QdeReader, report: QdpxImport) -> None:
                 metadata={"refi_guid": source.guid, "imported_from": str(reader.path)},
             )
             digest = hashlib.sha256(source.text.encode("utf-8")).hexdigest()
-            project._write_document(
-                document, reader.path, digest, list(zip(segments, tokens)), "turn"
+            store.documents.write(
+                document, reader.path, digest, list(zip(segments, tokens)), "turn", now()
             )
             report.segments += len(segments)
-        created = now()
-        conn.executemany(
-            "INSERT OR IGNORE INTO codings (segment_id, code, coder, evidence, created_at) "
-            "VALUES (?, ?, ?, NULL, ?)",
-            [(*row, created) for row in codings],
-        )
-        conn.executemany(
-            "INSERT OR IGNORE INTO coded_segments (segment_id, coder) VALUES (?, ?)",
-            sorted({(sid, coder) for sid, _, coder in codings}),
-        )
-        conn.executemany(
-            "INSERT INTO memos (segment_id, coder, memo) VALUES (?, ?, ?)",
-            [(sid, coder, memo) for (sid, coder), memo in memos.items()],
-        )
+        store.codings.add(codings, memos, stamp=now())
         G.store_guids(
             project, "sources", {s.name: s.guid for s in reader.sources if G.is_guid(s.guid)}
         )
