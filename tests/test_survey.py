@@ -379,3 +379,11 @@ def test_xlsx_rows_keep_spreadsheet_numbers_below_blank_rows(tmp_path):
     assert list(df.columns) == ["participant_id", "Q1"]
     with pytest.raises(SurveyError, match=r'row 6 "Agre"'):
         survey_agreement(df)
+
+
+def test_a_register_given_as_a_survey_is_named(small_files):
+    from mpsp_qual.core.errors import SurveyError
+    from mpsp_qual.inputs.survey_io import read_survey
+
+    with pytest.raises(SurveyError, match="is a participants register .*not survey responses"):
+        read_survey(small_files["register"])

@@ -43,6 +43,7 @@ from rapidfuzz import fuzz, process, utils
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from mpsp_qual.core.errors import ProjectError
 from mpsp_qual.core.model import AUTO_CODER, Codebook
 from mpsp_qual.inputs.segment import TokenData, _lemma_table, get_nlp, lemma_tokens
 
@@ -272,6 +273,31 @@ def match_segments(
 # --------------------------------------------------------------------------- public API
 
 
+def _check_something_to_code(project) -> None:
+    """Refuse a run that could only code nothing, naming what is missing."""
+    project.codebook  # noqa: B018 - raises first when there is no codebook at all
+    if project.documents().empty:
+        raise ProjectError(
+            "there are no transcripts to code; import them first with {hint}.",
+            hint="import FILES",
+        )
+    people = project.participants()
+    if people.empty:
+        raise ProjectError(
+            "there are no participant segments to code: no participants register is loaded, "
+            "so every speaker counts as an interviewer; load one with {hint}.",
+            hint="register FILE",
+        )
+    segments = project.segments(participants_only=True)
+    if segments.empty:
+        raise ProjectError(
+            "there are no participant segments to code: no speaker in the imported "
+            "transcripts is in the participants register; check its transcript and speaker "
+            "columns against the speaker labels of the transcripts, and load it again with {hint}.",
+            hint="register FILE",
+        )
+
+
 def autocode(project, *, dry_run: bool = False, progress: Progress | None = None) -> pd.DataFrame:
     """Auto-code every participant segment and record the codings under ``auto``.
 
@@ -290,13 +316,15 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
         ``frame.attrs`` holds ``segments`` (segments coded), ``codings`` and ``dry_run``.
 
     Raises:
-        ProjectError: the project has no codebook.
+        ProjectError: the project has no codebook, or nothing to code: no transcripts,
+            no participants register, or no registered speaker in the transcripts.
 
     Example:
         >>> counts = autocode(project)  # doctest: +SKIP
         >>> counts.set_index("code").loc["capacity-constraints", "participants"]  # doctest: +SKIP
         4
     """
+    _check_something_to_code(project)
     segment_ids, codings = match_segments(project, progress=progress)
     if not dry_run:
         with project.transaction():
