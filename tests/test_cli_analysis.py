@@ -56,7 +56,7 @@ def state(proj: Path) -> tuple:
 
 
 def test_prevalence_prints_the_coder_and_n(runner, proj):
-    result = run(runner, proj, "prevalence")
+    result = run(runner, proj, "prevalence", "--wide")
 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -64,20 +64,21 @@ def test_prevalence_prints_the_coder_and_n(runner, proj):
     assert lines[1].split() == [
         "code",
         "name",
+        "pct_participants",  # the headline beside the name
         "level",
         "segments",
         "documents",
         "participants",
         "n",
-        "pct_participants",
     ]
-    assert lines[3].split()[:1] + lines[3].split()[-5:] == [
+    assert lines[3].split()[:1] + lines[3].split()[-6:] == [
         "misaligned-values",
+        "100%",  # a percentage, rounded half up
+        "2",
         "3",
         "2",
         "3",
         "3",
-        "1.000000",
     ]
 
 
@@ -320,7 +321,7 @@ def test_survey_agree_levels(runner, tmp_path):
 
 
 def test_survey_table_output(runner, tmp_path):
-    result = runner.invoke(cli, ["-p", str(tmp_path), "survey", str(SURVEY)])
+    result = runner.invoke(cli, ["-p", str(tmp_path), "survey", str(SURVEY), "--wide"])
 
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == (

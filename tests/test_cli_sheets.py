@@ -168,7 +168,7 @@ def test_sheet_import_of_an_untouched_sheet_says_nothing_was_recorded(runner, pr
 
 def test_agreement_table(runner, proj: Path, tmp_path: Path) -> None:
     coded(runner, proj, tmp_path)
-    result = run(runner, proj, "agreement", "--coders", "alice,bob")
+    result = run(runner, proj, "agreement", "--coders", "alice,bob", "--wide")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "Unit of analysis: segment (turn); 5 segments coded by all of alice, bob."

@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from mpsp_qual.analysis import aggregate
+from mpsp_qual.core import numbers
 from mpsp_qual.core.errors import AnalysisError, ReliabilityError
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import AUTO_CODER, CONSENSUS_CODER, PathLike
@@ -59,10 +60,8 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
 
 
-def is_percent_column(name: object) -> bool:
-    """Columns holding fractions shown as ``0%``: ``pct_*``, ``ci_low``, ``ci_high``, ``... %``."""
-    text = str(name)
-    return text.startswith("pct") or text in ("ci_low", "ci_high") or text.endswith("%")
+#: Columns holding fractions, shown as ``0%`` (the terminal's rule too).
+is_percent_column = numbers.is_percent_column
 
 
 def _cell_value(value: Any) -> Any:
