@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint layers bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,13 +15,21 @@ $(STAMP): setup.cfg pyproject.toml
 demo: $(STAMP)
 	$(BIN)/mpsp-qual demo demo-output
 
+# The layers (import-linter contracts in pyproject.toml) and the cycle check count
+# imports inside functions too; both must hold before the suite runs.
+layers: $(STAMP)
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python tools/check_cycles.py mpsp_qual
+
 test: $(STAMP)
-	$(BIN)/ruff check mpsp_qual tests bench
+	$(BIN)/ruff check mpsp_qual tests bench tools
+	$(MAKE) --no-print-directory layers
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check mpsp_qual tests bench
-	$(BIN)/ruff format --check mpsp_qual tests bench
+	$(BIN)/ruff check mpsp_qual tests bench tools
+	$(BIN)/ruff format --check mpsp_qual tests bench tools
+	$(MAKE) --no-print-directory layers
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_import.py

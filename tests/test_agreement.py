@@ -19,11 +19,10 @@ from mpsp_qual.analysis.agreement import (
     REPORT_COLUMNS,
     agreement_report,
     disagreements,
-    reconcile,
-    write_disagreements,
 )
 from mpsp_qual.app.demo import agreement_step
 from mpsp_qual.core.errors import ReliabilityError, SheetError
+from mpsp_qual.formats.disagreements import reconcile, write_disagreements
 from mpsp_qual.formats.sheets import CODING_SHEET, export_sheet, import_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,7 +177,7 @@ def test_only_segments_every_coder_coded_count(project: Project) -> None:
     [
         pytest.param(["alice"], "agreement needs at least two coders; got only 'alice'", id="single"),
         pytest.param(["alice", "alice"], "got only 'alice'", id="same-twice"),
-        pytest.param(["alice", "zed"], "no coder 'zed' in the project (coders: alice, bob)", id="unknown"),
+        pytest.param(["alice", "zed"], "the project has no codings by coder 'zed'; the coders are alice, bob", id="unknown"),
     ],
 )  # fmt: skip
 def test_bad_coder_lists_are_refused(project: Project, coders, message) -> None:

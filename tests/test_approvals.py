@@ -156,9 +156,9 @@ def test_bad_workbooks(coded, tmp_path):
         approve_quotes(coded, path)
     assert err.value.problems == [
         "requests.xlsx, sheet P03: row 1 has no Decision column; keep the header row as "
-        "`mpsp-qual quotes request` wrote it.",
+        "the request workbook had it.",
         "requests.xlsx, sheet P01, cell A2: 'not a quote id' is not a quote id; keep the "
-        "quote_id column as `mpsp-qual quotes request` wrote it.",
+        "quote_id column as the request workbook had it.",
     ]
     text = tmp_path / "notes.xlsx"
     text.write_text("not a workbook", encoding="utf-8")
@@ -236,9 +236,8 @@ def test_approve_refuses_a_workbook_without_source_hashes(coded, tmp_path):
         approve_quotes(coded, path)
     assert str(err.value) == (
         "requests.xlsx has no hidden Source hash column (the workbook was written by an older "
-        "mpsp-qual, or the column was deleted), so its quotes cannot be checked against the "
-        "transcripts; request the quotes again (`mpsp-qual quotes request`) and send that "
-        "workbook."
+        "version, or the column was deleted), so its quotes cannot be checked against the "
+        "transcripts; request the quotes again and send that workbook."
     )
     wb = load_workbook(path)
     wb["P01"]["I1"] = "Source hash"  # one sheet still has it

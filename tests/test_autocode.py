@@ -16,9 +16,9 @@ from mpsp_qual.coding.autocode import (
     autocode,
     code_counts,
     coded_segment_table,
-    evidence_strength,
     format_evidence,
 )
+from mpsp_qual.coding.evidence import evidence_strength
 from mpsp_qual.core.errors import ProjectError, UnknownCode
 from mpsp_qual.core.model import AUTO_CODER
 
@@ -341,12 +341,12 @@ def test_format_evidence_is_one_compact_line():
     assert format_evidence({"note": "checked"}) == '{"note":"checked"}'
 
 
-def test_evidence_strength_counts_matches_then_best_score():
+def test_evidence_strength_weighs_each_match_by_its_score():
     exact = {"keyword": "a", "text": "a", "start": 0, "end": 1, "kind": "exact", "score": 100}
     fuzzy = {**exact, "kind": "fuzzy", "score": 91.0}
-    assert evidence_strength([exact, fuzzy]) == (2, 100.0)
-    assert evidence_strength([fuzzy]) == (1, 91.0)
-    assert evidence_strength(None) == (0, 0.0)
+    assert evidence_strength([exact, fuzzy]) == 1.91
+    assert evidence_strength([fuzzy]) == 0.91
+    assert evidence_strength(None) == 1.0  # a human's coding: one judgement
     assert sorted([[fuzzy], [exact], [exact, fuzzy]], key=evidence_strength, reverse=True) == [
         [exact, fuzzy],
         [exact],

@@ -86,8 +86,7 @@ def test_quotes_bad_options(runner, coded, tmp_path):
     result = run(runner, coded, "quotes", "--coder", "bob")
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: no codings by coder 'bob'; the project's coders are: alice. "
-        "Pass one of them with --coder.\n"
+        "Error: the project has no codings by coder 'bob'; the coders are alice.\n"
     )
     bad = tmp_path / "names.txt"
     bad.write_text("Dora Quill\norg:   \n", encoding="utf-8")

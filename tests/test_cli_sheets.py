@@ -198,8 +198,8 @@ def test_agreement_csv_keeps_full_precision(runner, proj: Path, tmp_path: Path) 
 @pytest.mark.parametrize(
     ("coders", "message"),
     [
-        pytest.param("alice", "Error: agreement needs at least two coders; got only 'alice'. Name another, e.g. --coders alice,bob.\n", id="single"),
-        pytest.param("alice,zed", "Error: no coder 'zed' in the project (coders: alice, bob); check the name, or import that coder's sheet first.\n", id="unknown"),
+        pytest.param("alice", "Error: agreement needs at least two coders; got only 'alice'. Name another, e.g. alice,bob.\n", id="single"),
+        pytest.param("alice,zed", "Error: the project has no codings by coder 'zed'; the coders are alice, bob.\n", id="unknown"),
     ],
 )  # fmt: skip
 def test_agreement_errors(runner, proj: Path, tmp_path: Path, coders, message) -> None:

@@ -693,7 +693,7 @@ def test_import_refuses_a_folder_that_already_holds_a_project(project: Project, 
         ),
         pytest.param(
             {"project.qde": f'<CodeBook xmlns="{C}"/>'},
-            "use `mpsp-qual import-codebook`",
+            "use `import-codebook`",
             id="codebook",
         ),
     ],

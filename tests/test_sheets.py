@@ -207,7 +207,7 @@ def test_export_failure_leaves_an_existing_file_alone(project: Project, sheet: P
 
 
 def test_export_with_suggestions_prefills_auto_codes_only_when_asked(project, tmp_path) -> None:
-    with pytest.raises(ProjectError, match="run `mpsp-qual autocode` first"):
+    with pytest.raises(ProjectError, match="run `autocode` first"):
         export_sheet(project, tmp_path / "s.xlsx", coder="bob", with_suggestions=True)
     project.record_codings(
         "auto",

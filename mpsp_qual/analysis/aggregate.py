@@ -17,6 +17,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from mpsp_qual.coding import coders as coder_rule
 from mpsp_qual.core.errors import AnalysisError
 from mpsp_qual.core.model import Codebook
 from mpsp_qual.inputs.register import RESERVED
@@ -55,15 +56,7 @@ def resolve_coder(project, coder: str | None = None) -> str:
     Raises:
         AnalysisError: ``coder`` has neither codings nor coded segments in the project.
     """
-    if coder is None:
-        return project.default_coder()
-    known = project.coders()
-    if coder not in known:
-        listed = ", ".join(known) if known else "none yet (run `mpsp-qual autocode`)"
-        raise AnalysisError(
-            f"the project has no codings by coder {coder!r}; the coders are {listed}."
-        )
-    return coder
+    return coder_rule.resolve_coder(project.store, coder, error=AnalysisError)
 
 
 class Analysis:

@@ -7,10 +7,9 @@ does not): per code the number of units, percent agreement, Cohen's kappa (two
 coders) or Fleiss' kappa (more), Krippendorff's nominal alpha with a bootstrap
 interval and Krippendorff's verdict, then a pooled row over every segment-by-code
 decision. Where a figure is undefined it is NaN and the note says why; nothing is
-made up. :func:`write_disagreements` writes the segments on which the coders
-differ, each coder's codes beside the text, for a reconciliation meeting to fill a
-consensus column, and :func:`reconcile` records that column, with the codes the
-coders already agreed on elsewhere, as coder ``consensus``.
+made up. :func:`disagreements` lists the segments on which the coders differ, each
+coder's codes beside the text; :mod:`mpsp_qual.formats.disagreements` writes them as a
+workbook for a reconciliation meeting and records its consensus column.
 """
 
 from __future__ import annotations
@@ -19,44 +18,19 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import openpyxl
 import pandas as pd
-from openpyxl.styles import Alignment
-from openpyxl.utils import get_column_letter
 
 from mpsp_qual.analysis import reliability
-from mpsp_qual.core.errors import ReliabilityError, SheetError
-from mpsp_qual.core.files import atomic_path
-from mpsp_qual.core.model import CONSENSUS_CODER, PathLike
-from mpsp_qual.formats.sheet_io import (
-    CODEBOOK_SHEET,
-    HASH_COLUMN,
-    HEADER_FILL,
-    HEADER_FONT,
-    LEFT_COLUMNS,
-    MEMO_COLUMN,
-    META_SHEET,
-    SEGMENT_COLUMN,
-    TEXT_WIDTH,
-    check_segments,
-    parse_code_list,
-    read_rows,
-    row_height,
-    sheet_text,
-    text_hash,
-    write_codebook_sheet,
-    write_meta_sheet,
-)
-from mpsp_qual.formats.tables import set_text_cell
-from mpsp_qual.store.db import now
+from mpsp_qual.coding.coders import resolve_coder
+from mpsp_qual.core.errors import ReliabilityError
 
 __all__ = [
     "REPORT_COLUMNS",
     "agreement_report",
     "disagreements",
-    "reconcile",
     "rounded",
-    "write_disagreements",
+    "check_coders",
+    "coded_units",
 ]
 
 REPORT_COLUMNS = [
@@ -74,38 +48,29 @@ REPORT_COLUMNS = [
     "note",
 ]
 POOLED = "(pooled)"
-DISAGREEMENTS_SHEET = "Disagreements"
-DISAGREEMENTS_FORMAT = "mpsp-qual disagreements"
-CONSENSUS_COLUMN = "consensus"
 UNDEFINED = "undefined"
 
 
 # -- the units ------------------------------------------------------------------------
 
 
-def _coders(project, coders: Sequence[str] | str) -> list[str]:
+def check_coders(project, coders: Sequence[str] | str) -> list[str]:
     if isinstance(coders, str):
         coders = coders.split(",")
     names = list(dict.fromkeys(c.strip() for c in coders if c and c.strip()))
-    known = project.coders()
-    unknown = [c for c in names if c not in known]
-    if unknown:
-        listed = ", ".join(known) if known else "none yet"
-        raise ReliabilityError(
-            f"no coder {unknown[0]!r} in the project (coders: {listed}); check the name, "
-            "or import that coder's sheet first."
-        )
+    for name in names:
+        resolve_coder(project.store, name, error=ReliabilityError)
     if len(names) < 2:
         raise ReliabilityError(
             f"agreement needs at least two coders; got only {names[0]!r}. Name another, "
-            "e.g. --coders alice,bob."
+            "e.g. alice,bob."
             if names
-            else "agreement needs at least two coders; name them, e.g. --coders alice,bob."
+            else "agreement needs at least two coders; name them, e.g. alice,bob."
         )
     return names
 
 
-def _units(project, coders: list[str]) -> tuple[list[str], dict[str, dict[str, set[str]]]]:
+def coded_units(project, coders: list[str]) -> tuple[list[str], dict[str, dict[str, set[str]]]]:
     """The segments all coders coded (in document order) and each coder's codes on them."""
     eligible = project.segments(participants_only=True, include_withdrawn=False)["segment_id"]
     common = set(eligible)
@@ -223,8 +188,8 @@ def agreement_report(
     """
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1:
         raise ReliabilityError(f"n_boot must be a whole number of at least 1; got {n_boot!r}")
-    names = _coders(project, coders)
-    segments, marks = _units(project, names)
+    names = check_coders(project, coders)
+    segments, marks = coded_units(project, names)
     codes = project.codebook.codable()
     rows = []
     stacked: dict[str, list[bool]] = {c: [] for c in names}
@@ -301,8 +266,8 @@ def disagreements(project, coders: Sequence[str] | str) -> pd.DataFrame:
     Raises:
         ReliabilityError: as :func:`agreement_report`.
     """
-    names = _coders(project, coders)
-    segments, marks = _units(project, names)
+    names = check_coders(project, coders)
+    segments, marks = coded_units(project, names)
     order = {c.id: i for i, c in enumerate(project.codebook)}
     info = project.segments(participants_only=True, include_withdrawn=False).set_index("segment_id")
     memo_frame = project.memos()
@@ -348,186 +313,3 @@ def disagreements(project, coders: Sequence[str] | str) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns)
     frame.attrs["coders"] = names
     return frame
-
-
-def write_disagreements(project, coders: Sequence[str] | str, path: PathLike) -> int:
-    """Write the disagreements as a workbook for a reconciliation meeting; returns rows.
-
-    Each row shows a disputed segment with every coder's codes and a ``consensus``
-    column pre-filled with the codes they agreed on; the meeting edits it (code ids
-    separated by commas; blank means no code applies) and :func:`reconcile` records
-    it. A Codebook sheet is included; the coders are named in a hidden sheet.
-
-    Raises:
-        ReliabilityError: as :func:`agreement_report`.
-    """
-    frame = disagreements(project, coders)
-    names = frame.attrs["coders"]
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = DISAGREEMENTS_SHEET
-    headers = [
-        *LEFT_COLUMNS,
-        *(_codes_column(c) for c in names),
-        "agreed",
-        "disputed",
-        "coder memos",
-        CONSENSUS_COLUMN,
-        MEMO_COLUMN,
-        SEGMENT_COLUMN,
-        HASH_COLUMN,
-    ]
-    widths = {"document": 22, "speaker": 16, "timestamp": 10, "text": TEXT_WIDTH, "coder memos": 30}
-    for col, name in enumerate(headers, start=1):
-        cell = ws.cell(row=1, column=col)
-        set_text_cell(cell, name)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        ws.column_dimensions[get_column_letter(col)].width = widths.get(name, 26)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for row, rec in enumerate(frame.to_dict("records"), start=2):
-        values = [
-            rec["document"],
-            rec["speaker"],
-            rec["start_time"] or "",
-            sheet_text(rec["text"]),
-            *(rec[_codes_column(c)] for c in names),
-            rec["agreed"],
-            rec["disputed"],
-            sheet_text(rec["memos"]),
-            rec["agreed"],
-            "",
-            rec["segment_id"],
-            text_hash(rec["text"]),
-        ]
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=col)
-            set_text_cell(cell, value)
-            cell.alignment = wrap
-        ws.row_dimensions[row].height = row_height(sheet_text(rec["text"]))
-    for col in (len(headers) - 1, len(headers)):
-        ws.column_dimensions[get_column_letter(col)].hidden = True
-    ws.freeze_panes = "E2"
-    write_codebook_sheet(wb.create_sheet(CODEBOOK_SHEET), project.codebook)
-    write_meta_sheet(
-        wb.create_sheet(META_SHEET),
-        {
-            "format": DISAGREEMENTS_FORMAT,
-            "format_version": "1",
-            "coders": ",".join(names),
-            "written_at": now(),
-            "segments": str(len(frame)),
-        },
-    )
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-    return len(frame)
-
-
-def reconcile(project, path: PathLike) -> dict[str, Any]:
-    """Record the agreed codes as coder ``consensus``.
-
-    For each row of the disagreements workbook the ``consensus`` cell (code ids
-    separated by commas) is recorded; for every other segment the coders all coded,
-    the codes they agreed on are. If the coders' codings changed since the workbook
-    was written so that they now differ on a segment it does not hold, nothing is
-    recorded. Re-running replaces the earlier consensus on those segments. One
-    transaction, one audit entry.
-
-    Returns:
-        A summary: ``coders``, ``file``, ``segments`` (recorded as coded by
-        consensus), ``resolved`` (rows from the file), ``codings`` and ``memos``.
-
-    Raises:
-        SheetError: the workbook is not a disagreements workbook, or a cell is wrong
-            (an unknown code, an edited text, a repeated row...); every problem is
-            listed with its cell.
-        ReliabilityError: its coders no longer have segments in common.
-    """
-    sheet = read_rows(
-        path,
-        sheet=DISAGREEMENTS_SHEET,
-        required=(SEGMENT_COLUMN, HASH_COLUMN, "text", CONSENSUS_COLUMN),
-    )
-    if sheet.meta.get("format") != DISAGREEMENTS_FORMAT or not sheet.meta.get("coders"):
-        raise SheetError(
-            f"{sheet.file} does not name the coders it compares (its hidden meta sheet is "
-            "missing); write it again with `mpsp-qual agreement --coders A,B --disagreements "
-            "-o FILE.xlsx`."
-        )
-    names = _coders(project, sheet.meta["coders"])
-    if CONSENSUS_CODER in names:
-        raise SheetError(
-            f"{sheet.file} compares {CONSENSUS_CODER!r} with other coders; reconcile "
-            "disagreements between the original coders instead."
-        )
-    segments, marks = _units(project, names)
-    codebook = project.codebook
-    codable = {c.id for c in codebook.codable()}
-    rows = check_segments(project, sheet)
-    decided: dict[str, list[str]] = {}
-    memos: dict[str, str] = {}
-    for row, values in sheet.rows:
-        chosen = parse_code_list(sheet.value(values, CONSENSUS_COLUMN))
-        for code in chosen:
-            if code in codable:
-                continue
-            why = (
-                "is a grouping code, which cannot be applied"
-                if code in codebook
-                else "is not a code in the codebook"
-            )
-            sheet.problem(
-                row,
-                CONSENSUS_COLUMN,
-                f"{code!r} {why}; write code ids from the Codebook sheet, separated by commas.",
-            )
-        sid = rows.get(row)
-        if sid is None:
-            continue
-        decided[sid] = list(dict.fromkeys(chosen))
-        memo = sheet.value(values, MEMO_COLUMN) if MEMO_COLUMN in sheet.columns else None
-        if memo is not None and str(memo).strip():
-            memos[sid] = str(memo).strip()
-    for sid in segments:
-        sets = [marks[c].get(sid, set()) for c in names]
-        if sid not in decided and any(s != sets[0] for s in sets):
-            sheet.problems.append(
-                f"{sheet.file}: the coders now differ on segment {sid}, which the file does "
-                "not hold (codings changed since it was written); write the disagreements "
-                "again and reconcile that file."
-            )
-    sheet.fail()
-    eligible = set(project.segments(participants_only=True, include_withdrawn=False)["segment_id"])
-    codings: list[tuple[str, str, None]] = []
-    coded: list[str] = []
-    for sid in segments:
-        if sid in decided:
-            continue
-        coded.append(sid)
-        agreed = set.intersection(*(marks[c].get(sid, set()) for c in names))
-        codings.extend((sid, code, None) for code in sorted(agreed))
-    for sid, chosen in decided.items():
-        if sid not in eligible:
-            continue
-        coded.append(sid)
-        codings.extend((sid, code, None) for code in chosen)
-    n = project.record_codings(
-        CONSENSUS_CODER,
-        codings,
-        segments=coded,
-        memos=memos,
-        action="reconcile",
-        detail={"file": sheet.file, "coders": names, "resolved": len(decided)},
-    )
-    return {
-        "coders": names,
-        "file": sheet.file,
-        "segments": len(coded),
-        "resolved": len(decided),
-        "codings": n,
-        "memos": len(memos),
-    }
-
-
-# -- the demo -------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from mpsp_qual.coding import autocode
 from mpsp_qual.consent import quotes
 from mpsp_qual.core.errors import ProjectError
 from mpsp_qual.core.model import AUTO_CODER, PathLike
-from mpsp_qual.formats import refi, sheets
+from mpsp_qual.formats import disagreements, refi, sheets
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "transcripts_sample"
@@ -45,7 +45,7 @@ def run_demo(
     out = Path(outdir)
     if not SAMPLE.is_dir() or not CODEBOOK.is_file():
         raise ProjectError(
-            f"the demo needs {SAMPLE} and {CODEBOOK}; run it from a source checkout of mpsp-qual."
+            f"the demo needs {SAMPLE} and {CODEBOOK}; run it from a source checkout of the toolkit."
         )
     register = SAMPLE / "participants.csv"
     project = Project.init(out / "project", codebook=CODEBOOK, register=register)
@@ -116,7 +116,7 @@ def agreement_step(
         agreement.rounded(report),
     )
     target = Path(outdir) / "disagreements.xlsx"
-    n = agreement.write_disagreements(project, [second, first], target)
+    n = disagreements.write_disagreements(project, [second, first], target)
     log(f"Wrote {target} ({n} segments where {second} and {first} differ).")
     return report
 

@@ -172,8 +172,8 @@ def import_qdpx(path: PathLike, directory: PathLike) -> QdpxImport:
         raise ProjectError(f"{target} is a file, not a folder; give a new folder for the project.")
     if (target / PROJECT_FILE).exists():
         raise ProjectError(
-            f"{target} already holds a project; import into a new folder "
-            "(e.g. `mpsp-qual import-qdpx FILE.qdpx NEW_DIR`)."
+            f"{target} already holds a project; import into a new folder (e.g. {{hint}}).",
+            hint="import-qdpx FILE.qdpx NEW_DIR",
         )
     reader = QdeReader(Path(path))
     try:

@@ -261,16 +261,16 @@ def rounded(*args: Any, **kwargs: Any) -> Any:
     return target(*args, **kwargs)
 
 
-@_doc("mpsp_qual.analysis.agreement.write_disagreements")
+@_doc("mpsp_qual.formats.disagreements.write_disagreements")
 def write_disagreements(*args: Any, **kwargs: Any) -> Any:
-    from mpsp_qual.analysis.agreement import write_disagreements as target
+    from mpsp_qual.formats.disagreements import write_disagreements as target
 
     return target(*args, **kwargs)
 
 
-@_doc("mpsp_qual.analysis.agreement.reconcile")
+@_doc("mpsp_qual.formats.disagreements.reconcile")
 def reconcile(*args: Any, **kwargs: Any) -> Any:
-    from mpsp_qual.analysis.agreement import reconcile as target
+    from mpsp_qual.formats.disagreements import reconcile as target
 
     return target(*args, **kwargs)
 

@@ -114,6 +114,8 @@ class Group(click.Group):
             raise click.ClickException(error_message(exc)) from None
         except OSError as exc:
             raise click.ClickException(os_error_message(exc)) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
         except Exception as exc:
             message = services.database_error_message(exc)
             if message is None:

@@ -53,7 +53,6 @@ __all__ = [
     "autocode",
     "code_counts",
     "coded_segment_table",
-    "evidence_strength",
     "format_evidence",
     "match_segments",
 ]
@@ -354,18 +353,6 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
     frame = pd.DataFrame(rows, columns=COUNT_COLUMNS)
     frame.attrs.update(segments=len(segment_ids), codings=len(codings), dry_run=dry_run)
     return frame
-
-
-def evidence_strength(evidence: Any) -> tuple[int, float]:
-    """How strongly evidence supports a coding: (number of matches, best score).
-
-    Sorting codings by this, highest first, puts several exact matches before one
-    fuzzy match. Evidence that is not a list of matches (a human coding's) is (0, 0).
-    """
-    if not isinstance(evidence, list) or not evidence:
-        return (0, 0.0)
-    scores = [float(m.get("score", 0)) for m in evidence if isinstance(m, Mapping)]
-    return (len(scores), max(scores, default=0.0))
 
 
 def format_evidence(evidence: Any) -> str:

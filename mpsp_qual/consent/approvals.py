@@ -40,9 +40,10 @@ from mpsp_qual.consent.wordruns import SpokenRuns, describe_speakers, windows, w
 from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import QuoteError, SheetError
 from mpsp_qual.core.model import Participant, PathLike
+from mpsp_qual.store.approvals import REQUIRE_APPROVAL_SETTING
 
 #: The settings key: when "on", only approved quotes reach the report bank.
-REQUIRE_APPROVAL = "quotes.require_approval"
+REQUIRE_APPROVAL = REQUIRE_APPROVAL_SETTING
 DECISIONS = vocab.DECISIONS
 APPROVAL_COLUMNS = [
     "quote_id",
@@ -67,15 +68,12 @@ EDIT_FOREIGN_RUN = 5
 
 def require_approval(project) -> bool:
     """Whether only approved quotes reach the report bank (on unless switched off)."""
-    return (project.store.get_setting(REQUIRE_APPROVAL, "on") or "on") != "off"
+    return project.store.approvals.required()
 
 
 def set_require_approval(project, on: bool) -> None:
     """Switch the approval requirement on or off (recorded in the audit log)."""
-    with project.store.transaction():
-        if require_approval(project) != on:
-            project.store.set_setting(REQUIRE_APPROVAL, "on" if on else "off")
-            project.store.audit("quotes setting", {REQUIRE_APPROVAL: "on" if on else "off"})
+    project.store.approvals.set_required(on)
 
 
 # -- recorded decisions ------------------------------------------------------------------
@@ -318,7 +316,7 @@ def record_decisions(project, source: PathLike, rows: list, problems: list[str])
         if parsed is None:
             problems.append(
                 f"{where}: {row.quote_id!r} is not a quote id; keep the quote_id column as "
-                "`mpsp-qual quotes request` wrote it."
+                "the request workbook had it."
             )
             continue
         if seg is None or seg["participant_id"] != row.participant_id:
@@ -436,7 +434,7 @@ def record_decision(
         or not row["start"] <= parsed[1] < parsed[2] <= row["end"]
     ):
         raise QuoteError(
-            f"no quote {quote!r} in the project; `mpsp-qual quotes --status all` lists them."
+            f"no quote {quote!r} in the project; {{hint}} lists them.", hint="quotes --status all"
         )
     if decision not in DECISIONS:
         raise QuoteError(f"unknown decision {decision!r}; use one of: {', '.join(DECISIONS)}.")

@@ -20,6 +20,8 @@ import re
 
 import pandas as pd
 
+from mpsp_qual.coding.coders import resolve_coder
+from mpsp_qual.coding.evidence import evidence_strength, matches
 from mpsp_qual.consent.redact import project_redactor
 from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import QuoteError
@@ -144,37 +146,10 @@ def _keep_for(participant: Participant, mode: str) -> tuple[str, ...]:
 # -- candidates --------------------------------------------------------------------------
 
 
-def _matches(evidence) -> list[dict]:
-    """The match records of a coding's evidence (auto-coding keeps a list of them)."""
-    if isinstance(evidence, list):
-        return [m for m in evidence if isinstance(m, dict)]
-    if isinstance(evidence, dict):
-        for key in ("matches", "hits", "spans"):
-            if isinstance(evidence.get(key), list):
-                return [m for m in evidence[key] if isinstance(m, dict)]
-    return []
-
-
-def _evidence_strength(evidence) -> float:
-    """How strongly a coding is evidenced: its matches, each weighted by its score.
-
-    An exact keyword match counts 1, a fuzzy one its rapidfuzz score / 100; a coding
-    without evidence (a human's judgement) counts 1.
-    """
-    matches = _matches(evidence)
-    if not matches:
-        return 1.0
-    total = 0.0
-    for m in matches:
-        score = m.get("score", 100)
-        total += float(score) / 100 if isinstance(score, (int, float)) else 1.0
-    return round(total, 3)
-
-
 def _hits(evidence, text: str, start: int) -> list[int]:
     """Where in ``text`` (a segment starting at document offset ``start``) evidence lies."""
     hits = []
-    for m in _matches(evidence):
+    for m in matches(evidence):
         at = m.get("start")
         if isinstance(at, int) and start <= at < start + len(text):
             hits.append(at - start)
@@ -244,19 +219,6 @@ def _codes_for(project, code: str | None) -> list[str]:
     return [code] + [c.id for c in cb.descendants(code)]
 
 
-def _resolve_coder(project, coder: str | None) -> str:
-    if coder is None:
-        return project.default_coder()
-    coders = project.coders()
-    if coder not in coders:
-        known = ", ".join(coders) if coders else "none yet"
-        raise QuoteError(
-            f"no codings by coder {coder!r}; the project's coders are: {known}. "
-            "Pass one of them with --coder."
-        )
-    return coder
-
-
 def _approvals_by_document(project) -> dict[str, list[dict]]:
     """The recorded decisions (see :mod:`mpsp_qual.consent.approvals`) still fresh, by document.
 
@@ -302,7 +264,7 @@ def candidates(
             "give --min-words of 1 or more and --max-words at least as large."
         )
     codes = _codes_for(project, code)
-    who = _resolve_coder(project, coder)
+    who = resolve_coder(project.store, coder, error=QuoteError)
     cb = project.codebook
     position = {c.id: i for i, c in enumerate(cb)}
     rows = project.store.codings.participant_codings(who, codes)
@@ -380,7 +342,7 @@ def candidates(
                     "end": b,
                     "start_time": r.start_time,
                     "words": count_words(source),
-                    "strength": _evidence_strength(evidence),
+                    "strength": evidence_strength(evidence),
                     "status": decision_status(approval["decision"] if approval else None),
                     "decision": approval["decision"] if approval else "",
                     "text": source,
@@ -470,10 +432,7 @@ def quote_bank(
     if attribution not in ATTRIBUTIONS:
         raise ValueError(f"attribution must be one of {ATTRIBUTIONS}, not {attribution!r}")
     frame = candidates(project, code=code, coder=coder, min_words=min_words, max_words=max_words)
-    # approvals builds on the candidates here, so its setting is read through a late import.
-    from mpsp_qual.consent.approvals import require_approval
-
-    frame = _select_status(frame, status, require_approval(project))
+    frame = _select_status(frame, status, project.store.approvals.required())
     return finish_rows(project, frame, attribution=attribution, redact=redact)
 
 

@@ -273,8 +273,6 @@ def _diff(m: _Match, passage: str) -> tuple[str, str, int]:
 
 def _approval(project, participant_id: str, document: str, start: int, end: int, passage: str):
     """(approval state, problem or "") for a located passage of a quotable participant."""
-    from mpsp_qual.consent.approvals import require_approval
-
     rows = project.store.approvals.fresh_overlapping(participant_id, document, start, end)
     slack = 3
     if any(r["decision"] == "declined" for r in rows):
@@ -294,11 +292,11 @@ def _approval(project, participant_id: str, document: str, start: int, end: int,
             "approved with edits",
             f"{participant_id} approved this quote only with edits; use their edited text.",
         )
-    if require_approval(project):
+    if project.store.approvals.required():
         return (
             "pending",
-            f"{participant_id} has not approved this quote; ask them "
-            "(`mpsp-qual quotes request --draft DRAFT -o requests.xlsx`).",
+            f"{participant_id} has not approved this quote; send them a quote request "
+            "for this draft.",
         )
     return "pending", ""
 

@@ -36,7 +36,7 @@ from mpsp_qual.core import numbers
 from mpsp_qual.core.errors import AnalysisError, ReliabilityError
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import AUTO_CODER, CONSENSUS_CODER, PathLike
-from mpsp_qual.formats.tables import set_text_cell
+from mpsp_qual.formats.cells import set_text_cell
 from mpsp_qual.store.db import now
 
 __all__ = [

@@ -31,7 +31,7 @@ import pandas as pd
 from mpsp_qual.core.errors import QuoteError, SheetError
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import Codebook, PathLike
-from mpsp_qual.formats.tables import csv_safe, set_text_cell
+from mpsp_qual.formats.cells import csv_safe, set_text_cell
 
 FORMATS = (".md", ".docx", ".xlsx", ".csv")
 TABLE_COLUMNS = [
@@ -264,8 +264,8 @@ def write_requests(project, frame: pd.DataFrame, path: PathLike) -> int:
         source = quote_source(project, qid)
         if source is None:
             raise QuoteError(
-                f"quote {qid} is not in the project; request the quotes again "
-                "(`mpsp-qual quotes request`)."
+                f"quote {qid} is not in the project; request the quotes again ({{hint}}).",
+                hint="quotes request",
             )
         hashes[qid] = source_hash(source)
     # The workbook goes to a participant: its ids must not carry transcript file names.
@@ -429,7 +429,7 @@ def read_decisions(path: PathLike) -> tuple[list[DecisionRow], list[str]]:
     except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
         raise SheetError(
             f"{p.name} cannot be read as an .xlsx workbook ({type(exc).__name__}); "
-            "import the file `mpsp-qual quotes request` wrote, saved as .xlsx."
+            "import the request workbook as it was written, saved as .xlsx."
         ) from None
     labels = {}
     for key, header in REQUEST_HEADERS:
@@ -451,7 +451,7 @@ def read_decisions(path: PathLike) -> tuple[list[DecisionRow], list[str]]:
         if missing:
             problems.append(
                 f"{p.name}, sheet {ws.title}: row 1 has no {', '.join(missing)} column; "
-                "keep the header row as `mpsp-qual quotes request` wrote it."
+                "keep the header row as the request workbook had it."
             )
             continue
         if "source_hash" not in columns:
@@ -521,13 +521,12 @@ def read_decisions(path: PathLike) -> tuple[list[DecisionRow], list[str]]:
         where = p.name if unhashed == sheets else f"{p.name}, sheet {', '.join(unhashed)}"
         problems.append(
             f"{where} has no hidden {HASH_HEADER} column (the workbook was written by an older "
-            "mpsp-qual, or the column was deleted), so its quotes cannot be checked against "
-            "the transcripts; request the quotes again (`mpsp-qual quotes request`) and send "
-            "that workbook."
+            "version, or the column was deleted), so its quotes cannot be checked against "
+            "the transcripts; request the quotes again and send that workbook."
         )
     if not rows and not problems and README_SHEET not in wb.sheetnames:
         problems.append(
-            f"{p.name} has no participant sheets; import the workbook `mpsp-qual quotes request` wrote."
+            f"{p.name} has no participant sheets; import the request workbook as it was written."
         )
     return rows, problems
 

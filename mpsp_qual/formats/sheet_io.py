@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 
 from mpsp_qual.core.errors import SheetError
 from mpsp_qual.core.model import PathLike
-from mpsp_qual.formats.tables import set_text_cell
+from mpsp_qual.formats.cells import set_text_cell
 
 __all__ = [
     "CODEBOOK_SHEET",
@@ -221,8 +221,8 @@ def read_rows(path: PathLike, *, sheet: str, required: Iterable[str]) -> SheetRo
 def _read_rows(wb, *, name: str, sheet: str, required: Iterable[str]) -> SheetRows:
     if sheet not in wb.sheetnames:
         raise SheetError(
-            f"{name} has no sheet named {sheet!r}; import the workbook that "
-            "`mpsp-qual` exported (sheets can be edited, not renamed)."
+            f"{name} has no sheet named {sheet!r}; import the workbook as it was "
+            "exported (sheets can be edited, not renamed)."
         )
     ws = wb[sheet]
     # A workbook saved by another program may declare wrong dimensions, which would
@@ -255,7 +255,7 @@ def _read_rows(wb, *, name: str, sheet: str, required: Iterable[str]) -> SheetRo
     if missing:
         raise SheetError(
             f"{name}, sheet {sheet}: the header row lacks the column(s) "
-            f"{', '.join(missing)}; import the workbook as `mpsp-qual` exported it "
+            f"{', '.join(missing)}; import the workbook as it was exported "
             "(columns may be hidden, not deleted)."
         )
     for row_number, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):

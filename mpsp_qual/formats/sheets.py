@@ -33,6 +33,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from mpsp_qual.core.errors import InputError, ProjectError, SheetError
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import AUTO_CODER, PathLike
+from mpsp_qual.formats.cells import set_text_cell
 from mpsp_qual.formats.sheet_io import (
     CODEBOOK_SHEET,
     DONE_COLUMN,
@@ -60,7 +61,6 @@ from mpsp_qual.formats.sheet_io import (
     write_codebook_sheet,
     write_meta_sheet,
 )
-from mpsp_qual.formats.tables import set_text_cell
 from mpsp_qual.store.db import now
 
 __all__ = [
@@ -146,8 +146,9 @@ def export_sheet(
     if with_suggestions:
         if AUTO_CODER not in project.coders():
             raise ProjectError(
-                "the project has no auto codes to suggest; run `mpsp-qual autocode` first, "
-                "or leave out --with-suggestions."
+                "the project has no auto codes to suggest; run {hint} first, "
+                "or leave out the suggestions.",
+                hint="autocode",
             )
         suggested = _marks_of(project, AUTO_CODER)
 
@@ -395,7 +396,8 @@ def _chosen_segments(project, *, documents, sample, seed) -> list[dict[str, Any]
         unknown = [d for d in wanted if d not in known]
         if unknown:
             raise ProjectError(
-                f"no document {unknown[0]!r} in the project; `mpsp-qual documents` lists them."
+                f"no document {unknown[0]!r} in the project; {{hint}} lists them.",
+                hint="documents",
             )
         frame = frame[frame["document"].isin(wanted)]
     if frame.empty:

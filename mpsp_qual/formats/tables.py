@@ -1,9 +1,8 @@
 """Tables out of the project: CSV, JSON and the terminal, safely.
 
-A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a
-formula, and transcript text can start with any of them. Every table and workbook
-the project writes goes through :func:`csv_safe` or :func:`set_text_cell`, so text
-always arrives as text.
+Every table goes through :func:`~mpsp_qual.formats.cells.csv_safe` on its way to a
+CSV file, so that text a spreadsheet would run as a formula arrives as text; ``.xlsx``
+tables are laid out by :mod:`mpsp_qual.formats.excel`.
 """
 
 from __future__ import annotations
@@ -19,24 +18,21 @@ from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import OutputError
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import PathLike
+from mpsp_qual.formats.cells import FORMULA_PREFIXES, csv_safe, set_text_cell
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = vocab.TABLE_FORMATS
 
-
-def csv_safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula, prefixed with a quote mark."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def set_text_cell(cell, value: Any) -> None:
-    """Assign a value to an openpyxl cell, keeping strings as text, never formulas."""
-    # openpyxl turns any str starting with "=" into a formula; force the string type.
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
+__all__ = [
+    "FORMATS",
+    "FORMULA_PREFIXES",
+    "csv_safe",
+    "render",
+    "set_text_cell",
+    "to_csv",
+    "to_json",
+    "to_terminal",
+    "write_table",
+]
 
 
 def _jsonable(value: Any) -> Any:

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 #: is about the text its span holds now.
 FRESH_APPROVAL = "a.quote = substr(d.text, a.start + 1, a.end - a.start)"
 
+#: The setting that says whether only approved quotes reach the report bank.
+REQUIRE_APPROVAL_SETTING = "quotes.require_approval"
+
 
 class Approvals:
     """The quote_approvals table."""
@@ -28,6 +31,18 @@ class Approvals:
     @property
     def _conn(self):
         return self._store.conn
+
+    def required(self) -> bool:
+        """Whether only approved quotes reach the report bank (on unless switched off)."""
+        return (self._store.get_setting(REQUIRE_APPROVAL_SETTING, "on") or "on") != "off"
+
+    def set_required(self, on: bool) -> None:
+        """Switch the approval requirement on or off (recorded in the audit log)."""
+        with self._store.transaction():
+            if self.required() != on:
+                value = "on" if on else "off"
+                self._store.set_setting(REQUIRE_APPROVAL_SETTING, value)
+                self._store.audit("quotes setting", {REQUIRE_APPROVAL_SETTING: value})
 
     def frame(self) -> pd.DataFrame:
         """Every decision: ``segment_id, participant_id, start, end, decision, edited_text,

@@ -109,14 +109,11 @@ class QdeReader:
             raise ExchangeError(f"{self.path} cannot be read ({exc}).") from None
         root = parse_xml(data, source=where)
         if local_name(root) != "Project":
-            hint = (
-                "; it is a codebook: use `mpsp-qual import-codebook`"
-                if local_name(root) == "CodeBook"
-                else ""
-            )
+            codebook = local_name(root) == "CodeBook"
             raise ExchangeError(
                 f"{where} is not a REFI-QDA project: its root element is <{local_name(root)}>, "
-                f"not <Project>{hint}."
+                f"not <Project>{'; it is a codebook: use {hint}' if codebook else ''}.",
+                hint="import-codebook" if codebook else None,
             )
         return root
 
@@ -182,7 +179,7 @@ class QdeReader:
         ]
         if dropped:
             self.warnings.append(
-                f"{self.source}: its {', '.join(dropped)} have no counterpart in mpsp-qual "
+                f"{self.source}: its {', '.join(dropped)} have no counterpart in this toolkit "
                 "and were left out."
             )
 
