@@ -464,9 +464,9 @@ def test_report_wants_an_xlsx_file(runner, proj, tmp_path):
     result = run(runner, proj, "report", "-o", str(out))
 
     assert result.exit_code == 1
-    assert (
-        result.stderr
-        == f"Error: {out}: a workbook is written as .xlsx; name the file summary.xlsx.\n"
+    assert result.stderr == (
+        f"Error: {out}: the report is written as .xlsx (the summary workbook) or .docx (the "
+        "findings draft); name the file e.g. summary.xlsx or findings.docx.\n"
     )
     assert not out.exists()
 

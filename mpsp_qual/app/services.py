@@ -107,6 +107,20 @@ def write_quote_bank(*args: Any, **kwargs: Any) -> Any:
     return target(*args, **kwargs)
 
 
+@_doc("mpsp_qual.formats.findings.write_findings")
+def write_findings(*args: Any, **kwargs: Any) -> Any:
+    from mpsp_qual.formats.findings import write_findings as target
+
+    return target(*args, **kwargs)
+
+
+@_doc("mpsp_qual.formats.charts.write_charts")
+def write_charts(*args: Any, **kwargs: Any) -> Any:
+    from mpsp_qual.formats.charts import write_charts as target
+
+    return target(*args, **kwargs)
+
+
 @_doc("mpsp_qual.formats.excel.write_summary")
 def write_summary(*args: Any, **kwargs: Any) -> Any:
     from mpsp_qual.formats.excel import write_summary as target
@@ -349,6 +363,8 @@ __all__ = [
     "write_disagreements",
     "write_quote_bank",
     "write_requests",
+    "write_charts",
+    "write_findings",
     "write_summary",
     "write_table",
 ]
