@@ -21,13 +21,13 @@ import functools
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-
-import spacy
-from spacy.attrs import IDX, ORTH
-from spacy.language import Language
+from typing import TYPE_CHECKING
 
 from mpsp_qual.core import vocab
 from mpsp_qual.core.model import Document, Segment
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 MAX_WORDS = 300
 UNITS = vocab.UNITS
@@ -37,6 +37,10 @@ BATCH_SIZE = 256
 @functools.lru_cache(maxsize=1)
 def get_nlp() -> Language:
     """The shared pipeline: blank English + sentencizer + lookup lemmatizer."""
+    # spaCy is imported when the pipeline is first built, so that listings and --help
+    # never pay for it.
+    import spacy
+
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
@@ -94,11 +98,15 @@ class TokenData:
 
 def lemmatize(doc) -> list[str]:
     """Lower-cased lookup lemmas; a capitalised word is looked up in lower case too."""
+    from spacy.attrs import ORTH
+
     return [_form(orth)[0] for orth in doc.to_array([ORTH]).tolist()]
 
 
 def lemma_tokens(text: str) -> list[str]:
     """Lemmas of a short text (a keyword, say), the same way segments are lemmatised."""
+    from spacy.attrs import ORTH
+
     doc = get_nlp().make_doc(text)
     return [form[0] for form in map(_form, doc.to_array([ORTH]).tolist()) if not form[2]]
 
@@ -119,6 +127,8 @@ def segment_documents(
     """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
+    from spacy.attrs import IDX, ORTH
+
     nlp = get_nlp()
     # Lemmas come from the same lookup table through _form, once per distinct word form,
     # which gives what the lemmatizer component gives without its per-token Python loop;
