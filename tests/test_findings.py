@@ -191,9 +191,7 @@ def test_charts_are_written_as_png_and_svg(runner, proj, tmp_path):
 
 def test_report_refuses_other_extensions_and_internal_findings(runner, proj, tmp_path):
     result = run(runner, proj, "report", "-o", str(tmp_path / "r.pdf"))
-    assert (
-        result.exit_code == 2 and "summary workbook (.xlsx) or the findings draft" in result.stderr
-    )
+    assert result.exit_code == 1 and "the report is written as .xlsx" in result.stderr
     result = run(runner, proj, "report", "-o", str(tmp_path / "f.docx"), "--internal")
     assert result.exit_code == 2
     assert not (tmp_path / "f.docx").exists()
