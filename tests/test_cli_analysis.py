@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -273,7 +274,7 @@ def test_survey_agreement_percentages(runner, tmp_path):
         pytest.approx(0.2307, abs=1e-4),
         pytest.approx(0.8824, abs=1e-4),
     )
-    assert q1["label"] == "60% agree, n = 5"
+    assert re.fullmatch(r"60% agree \(95% CI \d+-\d+%\), n = 5", q1["label"])
     q2 = got[Q2]  # 5, 4, Don't know, blank, 2: numbers, two not valid
     assert (q2["n"], q2["excluded"], q2["agree"]) == (3, 2, 2)
     assert q2["pct_neither"] == 0
@@ -288,7 +289,7 @@ def test_survey_agreement_percentages(runner, tmp_path):
         pytest.approx(0.3006, abs=1e-4),
         pytest.approx(0.9544, abs=1e-4),
     )
-    assert q3["label"] == "75% yes, n = 4"
+    assert re.fullmatch(r"75% yes \(95% CI \d+-\d+%\), n = 4", q3["label"])
 
 
 def test_survey_by_sector(runner, tmp_path):
@@ -327,7 +328,7 @@ def test_survey_table_output(runner, tmp_path):
     assert result.stdout.splitlines()[0] == (
         "Agree = levels 4, 5; 95% Wilson interval; read as attributes, not statements: sector"
     )
-    assert "60% agree, n = 5" in result.stdout
+    assert re.search(r"60% agree \(95% CI \d+-\d+%\), n = 5", result.stdout)
 
 
 @pytest.mark.parametrize(
