@@ -379,6 +379,7 @@ def test_report_writes_the_summary_workbook(runner, proj, tmp_path):
         "About",
         "Codebook",
         "Prevalence",
+        "Charts",
         "By sector",
         "Case x code",
         "Co-occurrence",

@@ -40,6 +40,7 @@ SHEETS = [
     "About",
     "Codebook",
     "Prevalence",
+    "Charts",
     "By sector",
     "Case x code",
     "Co-occurrence",
@@ -203,7 +204,12 @@ def test_summary_prevalence_sheet_and_chart(summary_path):
     assert rows["misaligned-values"]["participants"] == 3
     assert rows["lead-provider"]["pct_participants"] == pytest.approx(2 / 3)
     assert rows["capacity-constraints"]["segments"] == 1
-    assert ws["H3"].number_format == "0%"
+    # the headline beside the name; names indented by level, parent codes bold
+    assert header_of(ws)[:5] == ["code", "name", "pct_participants", "participants", "n"]
+    assert ws["C3"].number_format == "0%"
+    names = {r[0].value: r[1] for r in ws.iter_rows(min_row=2)}
+    assert names["challenges"].alignment.indent == 0 and names["challenges"].font.bold
+    assert names["lead-provider"].alignment.indent == 2 and not names["lead-provider"].font.bold
     # openpyxl does not read charts back: read the chart parts of the file
     with ZipFile(summary_path) as z:
         names = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
@@ -217,7 +223,7 @@ def test_summary_prevalence_sheet_and_chart(summary_path):
         charts, key=lambda c: "Survey" in first(c, ".//c:val//c:f").text
     )
     assert first(prevalence_chart, ".//c:barDir").get("val") == "bar"
-    assert first(prevalence_chart, ".//c:val//c:f").text == "'Prevalence'!$H$2:$H$7"
+    assert first(prevalence_chart, ".//c:val//c:f").text == "'Prevalence'!$C$2:$C$7"
     assert first(prevalence_chart, ".//c:cat/c:strRef/c:f").text == "'Prevalence'!$B$2:$B$7"
     assert first(prevalence_chart, ".//c:valAx/c:numFmt").get("formatCode") == "0%"
     assert first(survey_chart, ".//c:val//c:f").text == "'Survey'!$F$2:$F$4"
@@ -249,14 +255,14 @@ def test_summary_breakdown_sheet_shows_each_groups_n(summary_path):
         "code",
         "name",
         "level",
-        "Health (n = 2): participants",
-        "Health (n = 2): %",
-        "Social care (n = 1): participants",
-        "Social care (n = 1): %",
+        "Health (n = 2, small group): participants",
+        "Health (n = 2, small group): %",
+        "Social care (n = 1, small group): participants",
+        "Social care (n = 1, small group): %",
     ]
     rows = {r["code"]: r for r in rows_of(ws)}
-    assert rows["lead-provider"]["Health (n = 2): %"] == 0.5
-    assert rows["capacity-constraints"]["Social care (n = 1): participants"] == 0
+    assert rows["lead-provider"]["Health (n = 2, small group): %"] == 0.5
+    assert rows["capacity-constraints"]["Social care (n = 1, small group): participants"] == 0
     assert ws["E2"].number_format == "0%"
 
 
@@ -279,7 +285,11 @@ def test_summary_matrices_have_colour_scales(summary_path):
     assert cooc["lead-provider"]["misaligned-values"] is None
     people = {r["code"]: r for r in rows_of(wb["Co-occurrence (participants)"])}
     assert people["challenges"]["benefits"] == 2
-    assert [str(cf.sqref) for cf in wb["Co-occurrence"].conditional_formatting] == ["C2:H7"]
+    # the scale leaves out each code's cell with itself (rows 2-7 are codes 1-6, from C)
+    [sqref] = [str(cf.sqref) for cf in wb["Co-occurrence"].conditional_formatting]
+    cells = set(sqref.split())
+    assert "C2" not in " ".join(cells) and "D2:H2" in cells and "C3" in cells
+    assert "H7" not in " ".join(cells) and "C7:G7" in cells
 
 
 def test_summary_survey_sheets(summary_path):
@@ -379,6 +389,7 @@ def test_summary_reliability_and_quotes_sheets_when_given(analysis, tmp_path):
         "About",
         "Codebook",
         "Prevalence",
+        "Charts",
         "Case x code",
         "Co-occurrence",
         "Co-occurrence (participants)",
@@ -571,3 +582,14 @@ def test_libreoffice_reads_the_summary_back(internal_path, tmp_path):
         ],
         ["Q1 We gained contracts", "Q2 We shared expertise", "Q3 Would partner again"],
     ]
+
+
+def test_summary_charts_sheet_holds_the_report_figures(summary_path):
+    wb = openpyxl.load_workbook(summary_path)
+    titles = [r["chart"] for r in rows_of(wb["Charts"])]
+    assert titles[0].startswith("Themes: % of participants (n = 3")
+    assert any(t.startswith("Survey: % agree") for t in titles)
+    with ZipFile(summary_path) as z:
+        pictures = [n for n in z.namelist() if n.startswith("xl/media/")]
+    assert len(pictures) == len(titles)
+    assert len(wb["Charts"].row_breaks.brk) == len(titles) - 1  # one chart a printed page

@@ -48,6 +48,8 @@ __all__ = [
     "write_summary",
 ]
 
+#: Groups smaller than this are flagged beside their percentages.
+SMALL_GROUP = 5
 #: Excel refuses cells longer than this.
 MAX_CELL_CHARS = 32767
 _MAX_WIDTH = 60
@@ -122,6 +124,10 @@ def write_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
             if percent[j] and isinstance(value, (int, float)):
                 cell.number_format = "0%"
                 length = 4
+            elif isinstance(value, float):
+                # Rounded for reading, the full value kept in the cell (87.0967... shows 87.1).
+                cell.number_format = "0.0" if headers[j].startswith("percent") else "0.000"
+                length = 7
             elif isinstance(value, str):
                 length = max((len(line) for line in value.split("\n")), default=0)
                 wrap[j] = wrap[j] or length > _WRAP_OVER or "\n" in value
@@ -341,7 +347,8 @@ def _by_wide(long: pd.DataFrame, by: str) -> pd.DataFrame:
     wide = first[["code", "name", "level"]].reset_index(drop=True)
     for group, part in long.groupby(by, sort=True):
         n = int(part["n"].iloc[0])
-        label = f"{_blank_label(str(group))} (n = {n})"
+        small = ", small group" if n < SMALL_GROUP else ""
+        label = f"{_blank_label(str(group))} (n = {n}{small})"
         part = part.reset_index(drop=True)
         wide[f"{label}: participants"] = part["participants"]
         wide[f"{label}: %"] = part["pct_participants"]
@@ -385,10 +392,99 @@ def _percent_chart(
     ws.add_chart(chart, anchor)
 
 
-def _color_scale(ws: Worksheet, frame: pd.DataFrame, first_col: int) -> None:
+def _charts_sheet(analysis, responses, agree):
+    """A Charts sheet: the report's figures (``report --charts``) as pictures, one a page.
+
+    Left out, with nothing said, where matplotlib or Pillow is missing: the native charts
+    on the Prevalence and Survey sheets still show the figures.
+    """
+    try:
+        from openpyxl.drawing.image import Image
+        from PIL import Image as _pillow  # noqa: F401 - openpyxl needs it to embed pictures
+
+        from mpsp_qual.formats import charts
+    except ImportError:
+        return None
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from mpsp_qual.analysis.survey import survey_agreement
+
+    survey = survey_agreement(responses, agree=agree) if responses is not None else None
+    pictures = []
+    for fig in charts.figures(analysis.project, analysis=analysis, survey=survey):
+        buffer = io.BytesIO()
+        fig.figure.savefig(buffer, format="png", dpi=110)
+        plt.close(fig.figure)
+        buffer.seek(0)
+        pictures.append((fig.title, buffer))
+    if not pictures:
+        return None
+    frame = pd.DataFrame({"chart": [title for title, _ in pictures]})
+
+    def place(ws: Worksheet, _frame: pd.DataFrame) -> None:
+        from openpyxl.worksheet.pagebreak import Break
+
+        # Titles stay in column A (so the sheet lists its charts); pictures go beside them,
+        # each on its own printed page.
+        row = 2
+        for k, (_title, buffer) in enumerate(pictures):
+            image = Image(buffer)
+            scale = 600 / image.width
+            image.width, image.height = image.width * scale, image.height * scale
+            ws.add_image(image, f"C{row}")
+            rows = int(image.height / 20) + 2
+            if k:
+                ws.row_breaks.append(Break(id=row - 1))
+            row += rows
+
+    return ("Charts", frame, place)
+
+
+def _headline_first(prevalence: pd.DataFrame) -> pd.DataFrame:
+    """The prevalence table as a reader wants it: the % of participants beside the name."""
+    first = ["code", "name", "pct_participants", "participants", "n"]
+    return prevalence[[*first, *(c for c in prevalence.columns if c not in first)]]
+
+
+def _outline(ws: Worksheet, frame: pd.DataFrame, codebook) -> None:
+    """Codebook order shown as an outline: names indented by level, parent codes bold."""
+    parents = {c.parent for c in codebook if c.parent}
+    name_col = frame.columns.get_loc("name") + 1
+    bold = Font(bold=True)
+    for i, code in enumerate(frame["code"], start=2):
+        level = codebook.level(code) if code in codebook else 1
+        ws.cell(row=i, column=name_col).alignment = Alignment(indent=level - 1, vertical="top")
+        if code in parents:
+            for j in range(1, len(frame.columns) + 1):
+                ws.cell(row=i, column=j).font = bold
+
+
+def _color_scale(
+    ws: Worksheet, frame: pd.DataFrame, first_col: int, *, skip_diagonal: bool = False
+) -> None:
+    """A white-to-red scale over the counts; with ``skip_diagonal`` (a code x code matrix)
+    a code's cell with itself, which only repeats its own frequency, is left out of the
+    scale so that it does not wash out every other cell."""
     if len(frame) == 0 or len(frame.columns) < first_col:
         return
-    ref = f"{get_column_letter(first_col)}2:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+    last = get_column_letter(len(frame.columns))
+    ref = f"{get_column_letter(first_col)}2:{last}{len(frame) + 1}"
+    if skip_diagonal:
+        columns = {str(c): j for j, c in enumerate(frame.columns, start=1)}
+        parts = []
+        for i, code in enumerate(frame.iloc[:, 0], start=2):
+            diagonal = columns.get(str(code))
+            spans = (
+                [(first_col, len(frame.columns))]
+                if diagonal is None or diagonal < first_col
+                else [(first_col, diagonal - 1), (diagonal + 1, len(frame.columns))]
+            )
+            parts += [
+                f"{get_column_letter(a)}{i}:{get_column_letter(b)}{i}" for a, b in spans if a <= b
+            ]
+        ref = " ".join(parts)
     ws.conditional_formatting.add(
         ref,
         ColorScaleRule(start_type="min", start_color="FFFFFF", end_type="max", end_color="F8696B"),
@@ -400,12 +496,16 @@ INTERNAL_MARK = "internal - contains text not cleared for quoting"
 _INTERNAL_FILL = PatternFill("solid", start_color="C00000", end_color="C00000")
 
 
-def page_setup(ws: Worksheet, *, internal: bool = False) -> None:
-    """Print a sheet landscape, fitted to the page width, its header row on every page.
+def page_setup(ws: Worksheet, *, internal: bool = False, note: str = "") -> None:
+    """Print a sheet landscape, fitted to the page width, its header row on every page,
+    ``note`` (what the figures count) at the top left of each page.
 
     With ``internal``, :data:`INTERNAL_MARK` heads every printed page and the sheet's tab
     turns red.
     """
+    if note:
+        ws.oddHeader.left.text = note
+        ws.oddHeader.left.size = 8
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -538,7 +638,14 @@ def write_summary(
             anchor=f"{get_column_letter(len(frame.columns) + 2)}2",
         )
 
-    sheets.append(("Prevalence", prevalence, prevalence_chart))
+    prevalence = _headline_first(prevalence)
+    sheets.append(
+        (
+            "Prevalence",
+            prevalence,
+            lambda ws, f: (prevalence_chart(ws, f), _outline(ws, f, analysis.codebook)),
+        )
+    )
     for attribute in by:
         long = analysis.prevalence(by=attribute)
         sheets.append((f"By {attribute}", _by_wide(long, attribute), None))
@@ -557,7 +664,7 @@ def write_summary(
             (
                 title,
                 analysis.cooccurrence(unit=unit),
-                lambda ws, f: _color_scale(ws, f, 3),
+                lambda ws, f: _color_scale(ws, f, 3, skip_diagonal=True),
             )
         )
     if responses is not None:
@@ -594,6 +701,14 @@ def write_summary(
     else:
         sheets[0] = ("About", _anonymous_transcripts(sheets[0][1]), None)
 
+    charts_sheet = _charts_sheet(analysis, responses, agree)
+    if charts_sheet is not None:
+        sheets.insert(3, charts_sheet)
+    units = project.store.documents.units()
+    note = (
+        f"n = {n} participants; unit: segment ({' or '.join(units) if units else 'turn'}); "
+        f"coder {coder}"
+    )
     workbook = Workbook()
     workbook.remove(workbook.active)
     taken: set[str] = set()
@@ -603,7 +718,7 @@ def write_summary(
         write_sheet(ws, frame)
         if decorate is not None:
             decorate(ws, frame)
-        page_setup(ws, internal=internal)
+        page_setup(ws, internal=internal, note=note)
         names.append(ws.title)
     if internal:
         workbook.properties.title = INTERNAL_MARK

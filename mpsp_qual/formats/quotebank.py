@@ -197,7 +197,8 @@ def _write_docx(frame: pd.DataFrame, codebook: Codebook, target: Path, title: st
     for level, heading, quotes in _ordered(frame, codebook):
         paragraph(heading, f"Heading {min(level, 9)}")
         for q in quotes:
-            paragraph(quoted(q["text"]), "Quote")
+            # The attribution goes over a page break with its quote, never alone.
+            paragraph(quoted(q["text"]), "Quote").paragraph_format.keep_with_next = True
             paragraph(f"– {q['attribution']}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
     with atomic_path(target) as tmp:
         doc.save(str(tmp))
