@@ -455,7 +455,9 @@ def _outline(ws: Worksheet, frame: pd.DataFrame, codebook) -> None:
     bold = Font(bold=True)
     for i, code in enumerate(frame["code"], start=2):
         level = codebook.level(code) if code in codebook else 1
-        ws.cell(row=i, column=name_col).alignment = Alignment(indent=level - 1, vertical="top")
+        ws.cell(row=i, column=name_col).alignment = Alignment(
+            horizontal="left", indent=level - 1, vertical="top"
+        )
         if code in parents:
             for j in range(1, len(frame.columns) + 1):
                 ws.cell(row=i, column=j).font = bold
@@ -490,6 +492,15 @@ def _color_scale(
         ColorScaleRule(start_type="min", start_color="FFFFFF", end_type="max", end_color="F8696B"),
     )
 
+
+#: What a cell of each matrix counts, said at the top of its printed pages.
+CELL_COUNTS = {
+    "Case x code": "each cell: the participant's segments with the code (sub-codes included)",
+    "Co-occurrence": "each cell: segments with both codes; blank where one code is part of "
+    "the other, and a code with itself is left out of the colour scale",
+    "Co-occurrence (participants)": "each cell: participants with both codes; blank where "
+    "one code is part of the other",
+}
 
 #: What every sheet and printed page of a workbook holding unreleased text says.
 INTERNAL_MARK = "internal - contains text not cleared for quoting"
@@ -718,7 +729,8 @@ def write_summary(
         write_sheet(ws, frame)
         if decorate is not None:
             decorate(ws, frame)
-        page_setup(ws, internal=internal, note=note)
+        counts = CELL_COUNTS.get(name)
+        page_setup(ws, internal=internal, note=f"{note}; {counts}" if counts else note)
         names.append(ws.title)
     if internal:
         workbook.properties.title = INTERNAL_MARK
