@@ -75,6 +75,8 @@ def docx_text(path: Path) -> str:
 
 
 def test_findings_draft_has_a_chapter_per_theme(runner, proj, tmp_path):
+    sheet = run(runner, proj, "sheet", "import", str(SAMPLE / "coder2_sheet.xlsx"))
+    assert sheet.exit_code == 0, sheet.output  # a second coder, for the agreement figures
     out = tmp_path / "findings.docx"
     result = run(runner, proj, "report", "-o", str(out), "--by", "sector")
     assert result.exit_code == 0, result.output
@@ -88,6 +90,11 @@ def test_findings_draft_has_a_chapter_per_theme(runner, proj, tmp_path):
     assert headings == ["Methods", *themes]
     text = docx_text(out)
     assert "The unit of analysis is the segment (turn)" in text
+    methods = text.split("Methods\n", 1)[1].split("\n")[:3]
+    assert methods[1].startswith("Unit of analysis: segment (turn); 31 segments coded by all")
+    agreement = Document(str(out)).tables[0]
+    assert [c.text for c in agreement.rows[0].cells] == ["Code", "Units", "% agreement", "alpha"]
+    assert all(re.fullmatch(r"\d+\.\d%", r.cells[2].text) for r in agreement.rows[1:])
     assert "Negotiating the lead provider" not in headings  # a code, not a chapter
     # the breakdown by the attribute, with n per group, small groups flagged
     assert "Health (n = 2)" in text and "(small group)" in text

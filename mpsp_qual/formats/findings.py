@@ -109,8 +109,8 @@ def write_findings(
 
     doc.add_heading("Methods", 1)
     coders = [c for c in project.coders() if c != analysis.coder]
-    units = project.store.documents.units()
-    unit = f"segment ({' or '.join(units) if units else 'turn'})"
+    kinds = project.store.documents.units()
+    unit = f"segment ({' or '.join(kinds) if kinds else 'turn'})"
     methods = (
         f"Figures count the {n} participants with at least one segment (withdrawn "
         f"participants are left out); a code counts for a participant when any of their "
