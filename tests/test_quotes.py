@@ -520,3 +520,21 @@ def test_each_participants_workbook_holds_only_their_quotes_and_names_nobody(sam
             for words in frame[frame["participant_id"] == other]["text"]:
                 assert words not in text
     assert "P01" in files and files["P01"].parent == tmp_path / "requests"
+
+
+def test_a_mixed_bank_files_each_quote_once_and_marks_the_pending(coded, tmp_path):
+    coded.record_codings(
+        "alice",
+        [("alpha.txt#1.0", "capacity-constraints", None), ("alpha.txt#1.0", "new-markets", None)],
+        segments=["alpha.txt#1.0"],
+    )
+    first = candidates(coded).drop_duplicates("quote_id").iloc[0]
+    record_decision(coded, first.quote_id, "approved")
+    out = tmp_path / "bank.md"
+    write_quote_bank(coded, out, status="all", min_words=1)
+    text = out.read_text(encoding="utf-8")
+    quotes = re.findall(r"^> “(.*)”$", text, flags=re.M)
+    assert len(quotes) == len(set(quotes))  # each quote once
+    assert "– Social care PSM (pending approval; also coded: New markets)" in text
+    approved = text.split(quoted(first.text), 1)[1].split("\n\n", 1)[0]
+    assert "pending" not in approved

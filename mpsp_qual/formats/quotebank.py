@@ -77,9 +77,33 @@ def quoted(text: str) -> str:
 
 
 def _ordered(frame: pd.DataFrame, codebook: Codebook) -> list[tuple[int, str, list[dict]]]:
-    """(heading level, heading, quotes) in codebook order, ancestors of quoted codes included."""
+    """(heading level, heading, quotes) in codebook order, ancestors of quoted codes included.
+
+    Each quote is filed once, under its first code; its attribution line names the others
+    ("also coded: ...") and, in a bank mixing approved and pending quotes, says which
+    ones still await approval.
+    """
+    rows = frame.to_dict("records")
+    codes_of: dict[str, list[str]] = {}
+    for row in rows:
+        codes_of.setdefault(row["quote_id"], []).append(row["code"])
+    mixed = len({row.get("status") for row in rows}) > 1
+    names = {c.id: c.name for c in codebook}
     by_code: dict[str, list[dict]] = {}
-    for row in frame.to_dict("records"):
+    filed: set[str] = set()
+    for row in rows:
+        if row["quote_id"] in filed:
+            continue
+        filed.add(row["quote_id"])
+        notes = []
+        if mixed and row.get("status") == "pending":
+            notes.append("pending approval")
+        others = [names.get(c, c) for c in dict.fromkeys(codes_of[row["quote_id"]])]
+        others = [n for n in others if n != names.get(row["code"], row["code"])]
+        if others:
+            notes.append(f"also coded: {', '.join(others)}")
+        if notes:
+            row = {**row, "attribution": f"{row['attribution']} ({'; '.join(notes)})"}
         by_code.setdefault(row["code"], []).append(row)
     wanted = set()
     for code in by_code:
