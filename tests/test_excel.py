@@ -65,14 +65,18 @@ def internal_path(analysis: Project, tmp_path: Path) -> Path:
     return path
 
 
+#: The tables' column names for the summary's plain headers, to read cells by name.
+NAMES = {plain: name for name, plain in excel.PLAIN_HEADERS.items()}
+
+
 def rows_of(ws) -> list[dict]:
     values = list(ws.iter_rows(values_only=True))
-    header = values[0]
+    header = [NAMES.get(h, h) for h in values[0]]
     return [dict(zip(header, row)) for row in values[1:]]
 
 
 def header_of(ws) -> list:
-    return [c.value for c in ws[1]]
+    return [NAMES.get(c.value, c.value) for c in ws[1]]
 
 
 # --------------------------------------------------------------------------- write_frames
@@ -593,3 +597,12 @@ def test_summary_charts_sheet_holds_the_report_figures(summary_path):
         pictures = [n for n in z.namelist() if n.startswith("xl/media/")]
     assert len(pictures) == len(titles)
     assert len(wb["Charts"].row_breaks.brk) == len(titles) - 1  # one chart a printed page
+
+
+def test_summary_headers_are_words(summary_path):
+    wb = openpyxl.load_workbook(summary_path)
+    assert [c.value for c in wb["Prevalence"][1]][:5] == [
+        "Code", "Name", "% of participants", "Participants", "n",
+    ]  # fmt: skip
+    assert "95% CI from" in [c.value for c in wb["Survey"][1]]
+    assert len(set(excel.PLAIN_HEADERS.values())) == len(excel.PLAIN_HEADERS)  # one way back

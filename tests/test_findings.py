@@ -115,7 +115,7 @@ def test_0625_reads_63_percent_in_the_terminal_the_workbook_and_the_draft(runner
     ws = openpyxl.load_workbook(book)["Prevalence"]
     header = [c.value for c in ws[1]]
     row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "lead-provider")
-    cell = row[header.index("pct_participants")]
+    cell = row[header.index("% of participants")]
     assert cell.value == 0.625 and cell.number_format == "0%"  # Excel and Calc show 63%
     draft = tmp_path / "findings.docx"
     assert run(runner, proj, "report", "-o", str(draft)).exit_code == 0

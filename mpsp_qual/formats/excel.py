@@ -102,14 +102,41 @@ def _sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
-def write_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
-    """Write a DataFrame into an empty worksheet, formatted, every text cell as text."""
-    headers = [str(c) for c in frame.columns]
-    if not headers:
+#: Headers a reader sees in the summary workbook, for the tables' column names.
+PLAIN_HEADERS = {
+    "item": "Item", "value": "Value", "sha256": "SHA-256", "note": "Note", "id": "Id",
+    "parent": "Parent", "level": "Level", "name": "Name", "description": "Description",
+    "include": "Use when", "exclude": "Not when", "keywords": "Keywords",
+    "exclude_keywords": "Not with", "examples": "Examples", "color": "Colour",
+    "codable": "Codable", "fuzzy": "Fuzzy match", "code": "Code",
+    "pct_participants": "% of participants", "participants": "Participants",
+    "segments": "Segments", "documents": "Documents", "chart": "Chart",
+    "participant_id": "Participant", "attribution": "Attributed as", "statement": "Statement",
+    "type": "Type", "excluded": "Not counted", "agree": "Agree", "pct_agree": "% agree",
+    "pct_neither": "% neither", "pct_disagree": "% disagree", "ci_low": "95% CI from",
+    "ci_high": "95% CI to", "label": "Label", "n_units": "Units", "applied": "Applied",
+    "percent_agreement": "% agreement", "kappa": "Kappa", "kappa_kind": "Kappa kind",
+    "alpha": "Alpha", "alpha_low": "Alpha 95% from", "alpha_high": "Alpha 95% to",
+    "verdict": "Verdict", "quote_id": "Quote id", "code_name": "Code name",
+    "start_time": "Time", "words": "Words", "strength": "Strength", "status": "Status",
+    "decision": "Decision", "text": "Quote", "document": "Document", "segment_id": "Segment",
+    "start": "Start", "end": "End", "region": "Region", "sector": "Sector",
+}  # fmt: skip
+
+
+def write_sheet(ws: Worksheet, frame: pd.DataFrame, *, plain: bool = False) -> None:
+    """Write a DataFrame into an empty worksheet, formatted, every text cell as text.
+
+    With ``plain``, column names in :data:`PLAIN_HEADERS` head their columns in words
+    (``pct_participants`` as "% of participants"); formats follow the names either way.
+    """
+    names = [str(c) for c in frame.columns]
+    if not names:
         return
+    headers = [PLAIN_HEADERS.get(h, h) if plain else h for h in names]
     widths = [len(h) for h in headers]
     wrap = [False] * len(headers)
-    percent = [is_percent_column(h) for h in headers]
+    percent = [is_percent_column(h) for h in names]
     for j, header in enumerate(headers, 1):
         cell = ws.cell(row=1, column=j)
         set_text_cell(cell, _cell_value(header))
@@ -126,7 +153,7 @@ def write_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
                 length = 4
             elif isinstance(value, float):
                 # Rounded for reading, the full value kept in the cell (87.0967... shows 87.1).
-                cell.number_format = "0.0" if headers[j].startswith("percent") else "0.000"
+                cell.number_format = "0.0" if names[j].startswith("percent") else "0.000"
                 length = 7
             elif isinstance(value, str):
                 length = max((len(line) for line in value.split("\n")), default=0)
@@ -726,7 +753,7 @@ def write_summary(
     names = []
     for name, frame, decorate in sheets:
         ws = workbook.create_sheet(_sheet_title(name, taken))
-        write_sheet(ws, frame)
+        write_sheet(ws, frame, plain=True)
         if decorate is not None:
             decorate(ws, frame)
         counts = CELL_COUNTS.get(name)
