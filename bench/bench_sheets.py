@@ -27,7 +27,8 @@ import openpyxl  # noqa: E402
 from corpus import CODEBOOK, generate_corpus  # noqa: E402
 
 from mpsp_qual import Project  # noqa: E402
-from mpsp_qual.analysis.agreement import agreement_report, write_disagreements  # noqa: E402
+from mpsp_qual.analysis.agreement import agreement_report  # noqa: E402
+from mpsp_qual.formats.disagreements import write_disagreements  # noqa: E402
 from mpsp_qual.formats.sheets import CODING_SHEET, export_sheet, import_sheet  # noqa: E402
 
 

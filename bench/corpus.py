@@ -13,7 +13,9 @@ where the lookup table knows an inflection), and transcription slips (a letter
 dropped, doubled or swapped) in about one word in three hundred. The same seed gives
 byte-identical files.
 
-Run it alone to keep a corpus: ``python bench/corpus.py OUTDIR --words 200000``.
+Run it alone to keep a corpus: ``python bench/corpus.py OUTDIR --words 200000``; the
+many-small-files shape of the import benchmark is ``--per-file 830`` (1,000+ files of
+about 1,000 words for 1,000,000 words).
 """
 
 from __future__ import annotations
@@ -275,8 +277,9 @@ def main() -> None:
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--words", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--per-file", type=int, default=8000, help="about how many words a file")
     args = parser.parse_args()
-    corpus = generate_corpus(args.outdir, words=args.words, seed=args.seed)
+    corpus = generate_corpus(args.outdir, words=args.words, seed=args.seed, per_file=args.per_file)
     print(f"wrote {len(corpus.files)} transcripts, {corpus.words:,} words, into {args.outdir}")
 
 

@@ -192,9 +192,15 @@ def test_a_label_seen_once_is_a_speaker_when_the_register_names_it(tmp_path):
         "Interviewer: Hi.\nAnn: Hello.\nInterviewer: And you?\nAnn: Fine.\nBo Li: I only spoke once.\n",
         encoding="utf-8",
     )
+    # Without a register a one-off name is a speaker of its own, with a warning: gluing it
+    # to Ann's turn would put Bo Li's words under Ann's consent.
     plain = read_transcript(path)
-    assert [t.speaker for t in plain.turns] == ["Interviewer", "Ann", "Interviewer", "Ann"]
-    assert plain.turns[-1].text == "Fine.\nBo Li: I only spoke once."
+    assert [t.speaker for t in plain.turns] == ["Interviewer", "Ann", "Interviewer", "Ann", "Bo Li"]
+    assert plain.turns[-2].text == "Fine."
+    assert plain.warnings == (
+        "t.txt, line 5: 'Bo Li' occurs only once as a speaker label, so it was read as a "
+        "speaker of its own; if the words are Ann's, join the line to the one above.",
+    )
     known = read_transcript(path, known_speakers=frozenset({"Bo Li"}))
     assert [t.speaker for t in known.turns][-1] == "Bo Li"
     assert known.turns[-1].text == "I only spoke once."
@@ -341,7 +347,7 @@ def test_cp1252_vtt(tmp_path):
             "plain.txt",
             b"I think the partnership was hard.\n\nWe did our best.\n",
             'plain.txt has no speaker labels; expected lines like "Name: text" '
-            "(or pass --speaker NAME to say who speaks).",
+            "(if one person speaks throughout, say who with `import plain.txt --speaker NAME`).",
             id="no-speaker-labels",
         ),
         pytest.param(
@@ -381,14 +387,14 @@ def test_cp1252_vtt(tmp_path):
             "cues.vtt",
             b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello.\n\n00:00:02.000 --> 00:00:03.000\nHi.\n",
             'cues.vtt has no speaker labels; expected <v Name> voice tags or "Name: text" cues '
-            "(or pass --speaker NAME to say who speaks).",
+            "(if one person speaks throughout, say who with `import cues.vtt --speaker NAME`).",
             id="vtt-no-speakers",
         ),
         pytest.param(
             "cues.srt",
             b"1\n00:00:01,000 --> 00:00:02,000\nHello.\n",
             'cues.srt has no speaker labels; expected "Name: text" cues '
-            "(or pass --speaker NAME to say who speaks).",
+            "(if one person speaks throughout, say who with `import cues.srt --speaker NAME`).",
             id="srt-no-speakers",
         ),
         pytest.param(
@@ -471,7 +477,7 @@ def test_qualcoder_docx_without_labels_fails_then_reads_with_speaker(shared_dir)
         read_transcript(path)
     assert str(info.value) == (
         'qualcoder_ID1.docx has no speaker labels; expected lines like "Name: text" '
-        "(or pass --speaker NAME to say who speaks)."
+        "(if one person speaks throughout, say who with `import qualcoder_ID1.docx --speaker NAME`)."
     )
     doc = read_transcript(path, speaker="Student")
     assert len(doc.turns) == 1

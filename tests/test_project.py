@@ -353,8 +353,7 @@ def test_a_one_off_label_naming_a_registered_speaker_is_that_speaker(tmp_path):
         "Ann Smith: Slow.\n"
         "Bob (FD): I would rather not say this on the record.\n"
         "Interviewer: And the bid?\n"
-        "Ann Smith: Fine.\n"
-        "Dana: An aside nobody registered.\n",
+        "Ann Smith: Fine.\n",
         "utf-8",
     )
     with Project.init(tmp_path / "p", register=register) as project:
@@ -364,8 +363,30 @@ def test_a_one_off_label_naming_a_registered_speaker_is_that_speaker(tmp_path):
     assert list(bob["text"]) == ["I would rather not say this on the record."]
     assert list(bob["participant_id"]) == ["P2"]
     assert "rather not say" not in " ".join(turns[turns["speaker"] == "Ann Smith"]["text"])
-    assert report.warnings == [
-        "pair.txt, line 8: 'Dana' looks like a speaker label but appears only once, so it "
-        "was read as part of Ann Smith's turn; if Dana speaks there, add them to the "
-        "register or fix the label."
-    ]
+    assert report.warnings == []
+
+
+def test_a_one_off_label_the_register_does_not_know_stops_the_import(tmp_path):
+    # Gluing "Dana: ..." to Ann Smith's turn would put Dana's words under Ann's consent.
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "participant_id,transcript,speaker\nP1,pair.txt,Ann Smith\nP2,pair.txt,Bob Jones\n",
+        "utf-8",
+    )
+    transcript = tmp_path / "pair.txt"
+    transcript.write_text(
+        "Interviewer: Hello both.\nAnn Smith: Hello.\nInterviewer: And the board?\n"
+        "Bob Jones: Slow.\nInterviewer: And the bid?\nAnn Smith: Fine.\n"
+        "Dana: An aside nobody registered.\n",
+        "utf-8",
+    )
+    with Project.init(tmp_path / "p") as project:
+        with pytest.raises(TranscriptError) as info:
+            project.import_transcripts([transcript], register=register)
+        assert str(info.value) == (
+            "pair.txt, line 7: 'Dana' looks like a speaker label but is not one the register "
+            "names for this file (Ann Smith, Bob Jones) and occurs only once; if Dana speaks "
+            "there, add them to the register, and if the words are Ann Smith's, join the line "
+            "to the one above."
+        )
+        assert project.documents().empty and project.participants().empty

@@ -197,6 +197,7 @@ def test_bank_redacts_names_and_own_organisation(tmp_path, small_files):
     )
     alpha.write_text(
         alpha.read_text(encoding="utf-8")
+        + "Interviewer: Go on.\n"
         + "Alice Moss: I work at Fenmoor Care and Cara Lin agreed with me on that point entirely.\n",
         encoding="utf-8",
     )
@@ -322,6 +323,7 @@ def test_spreadsheet_text_is_never_a_formula(tmp_path, small_files):
     alpha = small_files["alpha"]
     alpha.write_text(
         alpha.read_text(encoding="utf-8")
+        + "Interviewer: Go on.\n"
         + 'Alice Moss: =HYPERLINK("http://x") is what they sent us, a formula where a word should be.\n',
         encoding="utf-8",
     )

@@ -11,6 +11,7 @@ import did.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from mpsp_qual.core.errors import ImportConflict, TranscriptError
 from mpsp_qual.core.model import Document, PathLike
 from mpsp_qual.inputs.register import read_register
 from mpsp_qual.inputs.segment import UNITS, segment_documents
-from mpsp_qual.inputs.transcripts import SUPPORTED_EXTENSIONS, read_transcript
+from mpsp_qual.inputs.transcripts import SUPPORTED_EXTENSIONS, read_transcript, summary
 from mpsp_qual.store.db import Store, now
 
 if TYPE_CHECKING:
@@ -32,13 +33,21 @@ Progress = Callable[[int, str], None]
 
 @dataclass
 class ImportReport:
-    """What an import did: file names imported, left unchanged and replaced, and warnings."""
+    """What an import did: file names imported, left unchanged and replaced, and warnings.
+
+    ``read`` says, per file read, which layout it was read as and what was found
+    (``Read int07.docx as a Teams transcript: 2 speakers, 15 turns, times 0:03-27:41``);
+    a dry run fills ``read``, ``imported``/``replaced`` (what would be) and ``warnings``
+    and writes nothing.
+    """
 
     imported: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     segments: int = 0
+    read: list[str] = field(default_factory=list)
+    dry_run: bool = False
 
 
 def expand_paths(paths: Iterable[PathLike]) -> list[Path]:
@@ -83,6 +92,7 @@ class ImportService:
         replace: bool = False,
         speaker: str | None = None,
         progress: Progress | None = None,
+        dry_run: bool = False,
     ) -> ImportReport:
         """Import transcripts (and optionally the register), segmenting each.
 
@@ -99,6 +109,8 @@ class ImportService:
                 segments and codings are dropped).
             speaker: who speaks in transcripts that have no speaker labels.
             progress: called with (files done, file name) as each file is segmented.
+            dry_run: read and check every file (and the register) and report what would
+                be imported, but write nothing.
 
         Raises:
             TranscriptError: a file cannot be read (the message names it).
@@ -107,7 +119,7 @@ class ImportService:
         """
         if unit is not None and unit not in UNITS:
             raise TranscriptError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}.")
-        report = ImportReport()
+        report = ImportReport(dry_run=dry_run)
         people = read_register(register) if register is not None else None
         given = [Path(p) for p in paths]
         files = expand_paths(given)
@@ -127,35 +139,44 @@ class ImportService:
                 read_transcript(path)  # raises the unknown-format error
             if not path.is_file():
                 raise TranscriptError(f"{path}: no such file.")
-            if path.name in seen:
+            # A Mac names files in decomposed Unicode; the project knows them in NFC.
+            name = unicodedata.normalize("NFC", path.name)
+            if name in seen:
                 raise TranscriptError(
-                    f"{path} has the same file name as {seen[path.name]}; rename one of them."
+                    f"{path} has the same file name as {seen[name]}; rename one of them."
                 )
-            seen[path.name] = path
+            seen[name] = path
             digest = sha256_file(path)
-            old_digest, old_unit = existing.get(path.name, (None, None))
+            old_digest, old_unit = existing.get(name, (None, None))
             resegment = unit is not None and old_unit is not None and unit != old_unit
             if old_digest == digest and not resegment:
-                report.unchanged.append(path.name)
+                report.unchanged.append(name)
                 continue
             if old_digest == digest and not replace:
                 raise ImportConflict(
                     f"{path.name} was imported by {old_unit}; pass --replace to segment it again "
                     f"by {unit} (its codings are dropped and must be redone)."
                 )
-            if path.name in existing and not replace:
+            if name in existing and not replace:
                 raise ImportConflict(
                     f"{path.name} has changed since it was imported; pass --replace to re-import it "
                     "(its segments and codings are dropped and must be redone)."
                 )
             document = read_transcript(
-                path, speaker=speaker, known_speakers=known.get(path.name.casefold(), frozenset())
+                path, speaker=speaker, known_speakers=known.get(name.casefold(), frozenset())
             )
+            report.read.append(summary(document))
             report.warnings.extend(document.warnings)
             # A purged participant's words never come back, whatever file is imported.
-            document = blank_speakers(document, purged.get(path.name.casefold(), set()))
+            document = blank_speakers(document, purged.get(name.casefold(), set()))
             to_write.append((document, path, digest))
 
+        if dry_run:
+            for document, _, _ in to_write:
+                (report.replaced if document.name in existing else report.imported).append(
+                    document.name
+                )
+            return report
         with self.store.transaction():
             if people is not None:
                 self.participants.save(people, source=str(register))

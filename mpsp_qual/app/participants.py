@@ -18,8 +18,9 @@ import pandas as pd
 from mpsp_qual.core.columns import PARTICIPANT_COLUMNS
 from mpsp_qual.core.errors import RegisterError, UnknownParticipant
 from mpsp_qual.core.model import Participant, PathLike
-from mpsp_qual.inputs.register import read_register
+from mpsp_qual.inputs.register import match_speaker, read_register, speaker_key
 from mpsp_qual.store.db import Store
+from mpsp_qual.store.speakers import document_speakers, relabel
 
 __all__ = ["PARTICIPANT_COLUMNS", "ParticipantsService"]
 
@@ -69,9 +70,38 @@ class ParticipantsService:
         repo.upsert(people)
         if repo.snapshot() != before:
             self.store.audit("register", {"file": source, "participants": len(people)})
+        self._link_speakers(people, source=source)
+
+    def _link_speakers(self, people: Sequence[Participant], *, source: str) -> None:
+        """Write imported labels that name a register speaker in the register's spelling.
+
+        ``Zoë Ünal (she/her)`` or ``Ünal, Zoë`` in a transcript imported before the
+        register is then that participant's, as it is when the register comes first.
+        """
+        docs = {name.casefold(): ids for name, ids in document_speakers(self.store).items()}
+        wanted: dict[str, set[str]] = {}
+        for person in people:
+            if person.transcript and person.speaker:
+                wanted.setdefault(person.transcript.casefold(), set()).add(person.speaker)
+        changed = []
+        for transcript, speakers in wanted.items():
+            if transcript not in docs:
+                continue
+            doc_id, labels = docs[transcript]
+            for label in sorted(labels):
+                spelling = match_speaker(label, speakers)
+                if spelling and spelling != label:
+                    relabel(self.store, doc_id, label, spelling)
+                    changed.append(f"{label} = {spelling}")
+        if changed:
+            self.store.audit("relabel", {"file": source, "labels": changed})
 
     def warnings(self, register_name: str) -> list[str]:
         """Rows that name a transcript not imported, or a speaker who never speaks."""
+        spoken = {
+            name.casefold(): {speaker_key(s) for s in labels}
+            for name, (_, labels) in document_speakers(self.store).items()
+        }
         docs = {name.casefold() for name in self.store.documents.names()}
         warnings = []
         for pid, transcript, speaker in self.store.participants.speaker_ids():
@@ -83,7 +113,7 @@ class ParticipantsService:
                     "which is not imported; import it, or fix the file name in the register."
                 )
                 continue
-            if speaker and not self.store.documents.speaker_speaks(transcript, speaker):
+            if speaker and speaker_key(speaker) not in spoken.get(transcript.casefold(), set()):
                 warnings.append(
                     f"{register_name}: participant {pid} is speaker {speaker!r}, who never speaks "
                     f"in {transcript}; check the label."

@@ -79,14 +79,23 @@ def init(
 @click.option(
     "--speaker", metavar="NAME", help="Who speaks, for transcripts without speaker labels."
 )
+@click.option(
+    "--dry-run", is_flag=True, help="Read and check every file, say how, and write nothing."
+)
 @pass_project
-def import_(project: Project, files: tuple[str, ...], register, unit, replace, speaker) -> None:
+def import_(
+    project: Project, files: tuple[str, ...], register, unit, replace, speaker, dry_run
+) -> None:
     """Import transcripts (.txt .md .docx .vtt .srt): files, folders or globs.
+
+    The layout (Teams, Word Transcribe, Zoom, Otter, Rev, Meet, aTrain, Descript,
+    typists' files) is detected from each file's content and reported per file.
 
     \b
     Example:
       mpsp-qual import interviews/ --register participants.csv
       mpsp-qual import "interviews/*.vtt" --unit sentence
+      mpsp-qual import interviews/ --dry-run
     """
     paths = services.expand_paths(expand_globs(files))
     with progress_bar(len(paths), "Importing") as bar:
@@ -97,9 +106,18 @@ def import_(project: Project, files: tuple[str, ...], register, unit, replace, s
             replace=replace,
             speaker=speaker,
             progress=lambda done, name: bar.update(1),
+            dry_run=dry_run,
         )
+    for line in report.read:
+        click.echo(line)
     for message in report.warnings:
         warn(message)
+    if report.dry_run:
+        would = f"{len(report.imported)} would be imported"
+        if report.replaced:
+            would += f", {len(report.replaced)} replaced"
+        click.echo(f"Dry run, nothing written: {would}, {len(report.unchanged)} unchanged.")
+        return
     parts = [f"{len(report.imported)} imported"]
     if report.replaced:
         parts.append(f"{len(report.replaced)} replaced")

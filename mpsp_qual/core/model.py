@@ -67,6 +67,8 @@ class Document:
     metadata: Mapping[str, str] = field(default_factory=dict)
     #: Things the reader was unsure of (a one-off label read as continuation text).
     warnings: tuple[str, ...] = ()
+    #: The layout the reader recognised ("Teams transcript", "Zoom WebVTT"...).
+    layout: str = ""
 
 
 @dataclass(frozen=True)

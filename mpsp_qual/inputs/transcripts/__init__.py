@@ -1,16 +1,23 @@
-"""Transcript readers, one per format, each returning a :class:`~mpsp_qual.core.model.Document`.
+"""Transcript readers, each returning a :class:`~mpsp_qual.core.model.Document`.
 
-``read_transcript`` picks the reader from the file's extension. Every reader gives a
-document whose ``text`` is the plain text that turn offsets point into, so that
-``doc.text[turn.start:turn.end] == turn.text`` holds for every turn and format.
+``read_transcript`` picks the container reader from the file's extension (``.docx``
+paragraphs and tables, ``.vtt``/``.srt`` cues, ``.txt``/``.md`` lines); the layout
+inside (Teams, Word *Transcribe*, Zoom, Otter, Rev, Meet, aTrain, Descript, typists'
+files) is detected from the content and named in ``Document.layout``
+(:func:`summary` words it for the import report). Every reader gives a document whose
+``text`` is ``Speaker: text`` paragraphs that turn offsets point into, so that
+``doc.text[turn.start:turn.end] == turn.text`` holds for every turn and layout.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import unicodedata
 from pathlib import Path
 
 from mpsp_qual.core.errors import TranscriptError
 from mpsp_qual.core.model import Document, PathLike
+from mpsp_qual.inputs.transcripts.build import summary
 from mpsp_qual.inputs.transcripts.docx import read_docx
 from mpsp_qual.inputs.transcripts.subtitles import read_srt, read_vtt
 from mpsp_qual.inputs.transcripts.text import read_text
@@ -51,7 +58,10 @@ def read_transcript(
         )
     if not p.is_file():
         raise TranscriptError(f"{path}: no such file.")
-    return reader(p, speaker=speaker, known_speakers=known_speakers)
+    document = reader(p, speaker=speaker, known_speakers=known_speakers)
+    # A Mac names files in decomposed Unicode; the register and the project use NFC.
+    name = unicodedata.normalize("NFC", p.name)
+    return document if document.name == name else dataclasses.replace(document, name=name)
 
 
-__all__ = ["read_transcript", "SUPPORTED_EXTENSIONS"]
+__all__ = ["read_transcript", "summary", "SUPPORTED_EXTENSIONS"]
