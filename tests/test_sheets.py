@@ -564,3 +564,4 @@ def test_the_sheet_explains_itself(sheet: Path, project: Project) -> None:
     assert "Theme: Challenges" in ws["H1"].comment.text
     assert ws["H1"].fill.fgColor.rgb == ws["I1"].fill.fgColor.rgb != ws["K1"].fill.fgColor.rgb
     assert ws.conditional_formatting  # marks stand out
+    assert ws.oddHeader.center.text == "INTERNAL - CONTAINS TEXT NOT CLEARED FOR QUOTING"

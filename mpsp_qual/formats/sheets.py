@@ -34,6 +34,7 @@ from mpsp_qual.core.errors import InputError, ProjectError, SheetError
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import AUTO_CODER, PathLike
 from mpsp_qual.formats.cells import set_text_cell
+from mpsp_qual.formats.excel import INTERNAL_MARK
 from mpsp_qual.formats.sheet_io import (
     CODEBOOK_SHEET,
     DONE_COLUMN,
@@ -254,6 +255,11 @@ def export_sheet(
     ws.row_dimensions[1].height = max(LINE_HEIGHT, min(MAX_ROW_HEIGHT, 6 * longest + 6))
     ws.freeze_panes = ws.cell(row=2, column=first_code)
     ws.auto_filter.ref = f"A1:{get_column_letter(memo_col)}{last_row}"
+    # Every participant's words, declined or not: a working file that stays in the team.
+    for header in (ws.oddHeader, ws.evenHeader):
+        header.center.text = INTERNAL_MARK.upper()
+    ws.page_setup.orientation = "landscape"
+    ws.print_title_rows = "1:1"
 
     write_codebook_sheet(wb.create_sheet(CODEBOOK_SHEET), codebook)
     write_meta_sheet(
