@@ -156,7 +156,8 @@ def test_no_output_without_internal_holds_declined_or_withdrawn_words(runner, pr
         text = output_text(out) if out.suffix != ".svg" else out.read_text(encoding="utf-8")
         leaked = [p for p in phrases if p in text]
         assert not leaked, f"{out.name} holds {leaked}"
-        if out.suffix in (".docx", ".md") or out.parent == requests:
+        # The quote bank's tables keep their Document column for the team (see quotebank).
+        if out.name not in ("quotes.xlsx", "quotes.csv"):
             unredacted = [n for n in names if n and n in text]
             assert not unredacted, f"{out.name} names {unredacted}"
     # and with --internal the workbook does hold excerpts, marked so
