@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_autocode.py
 	$(BIN)/python bench/bench_verify.py
 	$(BIN)/python bench/bench_sheets.py
+	$(BIN)/python bench/bench_workspace.py
 
 clean:
 	rm -rf $(VENV) demo-output *.egg-info

@@ -98,9 +98,13 @@ def test_codings_lists_evidence_compactly_and_as_json(runner, project):
     assert 'stretched ("stretched", exact); capacity ("capacity", exact)' in table.stdout
     as_csv = run(runner, project, "codings", "--format", "csv")
     header, *rows = as_csv.stdout.splitlines()
-    assert header == "segment_id,document,turn,speaker,participant_id,code,coder,evidence"
+    assert header == (
+        "segment_id,document,turn,speaker,participant_id,start,end,code,coder,origin,evidence"
+    )
+    segment = project.segments().set_index("segment_id").loc["alpha.txt#1.0"]
     assert rows[0] == (
-        "alpha.txt#1.0,alpha.txt,1,Alice Moss,P01,capacity-constraints,auto,"
+        f"alpha.txt#1.0,alpha.txt,1,Alice Moss,P01,{segment.start},{segment.end},"
+        "capacity-constraints,auto,segment,"
         '"stretched (""stretched"", exact); capacity (""capacity"", exact)"'
     )
     as_json = json.loads(run(runner, project, "codings", "--format", "json").stdout)

@@ -5,7 +5,16 @@ Each submodule adds its commands to the one group in :mod:`.base`.
 
 from __future__ import annotations
 
-from mpsp_qual.cli import analysis, coding, core, exchange, listing, quotes, sheets  # noqa: F401  (register commands)
+from mpsp_qual.cli import (  # noqa: F401  (register commands)
+    analysis,
+    coding,
+    core,
+    exchange,
+    listing,
+    quotes,
+    sheets,
+    workspace,
+)
 from mpsp_qual.cli.base import cli
 
 

@@ -66,14 +66,16 @@ def codes(project: Project, fmt: str, output: Path | None) -> None:
 @output_options
 @pass_project
 def codings(project: Project, coder: str | None, fmt: str, output: Path | None) -> None:
-    """List every coding with its evidence.
+    """List every coding with its span (start-end in the document text) and evidence.
 
     \b
     Example:
       mpsp-qual codings --coder auto
       mpsp-qual codings --format json -o codings.json
     """
-    frame = project.codings(coder=coder)
+    from mpsp_qual.app.workspace import coding_list
+
+    frame = coding_list(project, coder=coder)
     if fmt != "json" and not (output is not None and output.suffix.lower() == ".json"):
         frame["evidence"] = frame["evidence"].map(services.format_evidence)
     emit(frame, fmt, output)

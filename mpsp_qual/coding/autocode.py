@@ -43,9 +43,11 @@ from rapidfuzz import fuzz, process, utils
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from mpsp_qual.coding.evidence import matches
 from mpsp_qual.core.errors import ProjectError
 from mpsp_qual.core.model import AUTO_CODER, Codebook
 from mpsp_qual.inputs.segment import TokenData, _lemma_table, get_nlp, lemma_tokens
+from mpsp_qual.store import suggestions as suggestions_store
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -272,6 +274,11 @@ def match_segments(
 # --------------------------------------------------------------------------- public API
 
 
+def suggestion_score(evidence: Any) -> float:
+    """A suggestion's score: its best match's (100 for an exact keyword, else rapidfuzz's)."""
+    return max((float(m.get("score", 100)) for m in matches(evidence)), default=100.0)
+
+
 def _check_something_to_code(project) -> None:
     """Refuse a run that could only code nothing, naming what is missing."""
     project.codebook  # noqa: B018 - raises first when there is no codebook at all
@@ -325,6 +332,9 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
     """
     _check_something_to_code(project)
     segment_ids, codings = match_segments(project, progress=progress)
+    # A suggestion a coder rejected is not made again while its text is unchanged.
+    refused = suggestions_store.rejected(project.store)
+    codings = [c for c in codings if (c[0], c[1]) not in refused]
     if not dry_run:
         with project.transaction():
             stale = project.store.codings.drop_outside(AUTO_CODER, set(segment_ids))
@@ -334,6 +344,13 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
                 segments=segment_ids,
                 action="autocode",
                 detail={"dropped_segments": stale},
+            )
+            suggestions_store.sync(
+                project.store,
+                [
+                    (sid, code, json.dumps(ev, ensure_ascii=False), suggestion_score(ev))
+                    for sid, code, ev in codings
+                ],
             )
     participant = project.store.documents.segment_participants()
     per_code: dict[str, tuple[set[str], set[str]]] = {}

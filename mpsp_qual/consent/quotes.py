@@ -22,11 +22,13 @@ import pandas as pd
 
 from mpsp_qual.coding.coders import resolve_coder
 from mpsp_qual.coding.evidence import evidence_strength, matches
+from mpsp_qual.coding.passages import Span, quote_span
 from mpsp_qual.consent.redact import project_redactor
 from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import QuoteError
 from mpsp_qual.core.model import Participant, PathLike
 from mpsp_qual.core.text import count_words
+from mpsp_qual.store.codings_spans import passages_by_segment
 
 STATUSES = vocab.QUOTE_STATUSES
 ATTRIBUTIONS = vocab.ATTRIBUTIONS
@@ -294,6 +296,8 @@ def candidates(
     long = segments[[count_words(t) > max_words for t in segments.text]]
     seg_sentences = dict(zip(long.segment_id, _sentences(list(long.text))))
     decided = _approvals_by_document(project)
+    # Passage codings are candidates of exactly their spans (mpsp_qual.coding.passages).
+    passages = passages_by_segment(project.store, coder=who, codes=codes)
     doc_texts: dict[str, str] = {}
 
     def doc_text(name: str) -> str:
@@ -312,13 +316,22 @@ def candidates(
             for a in decided.get(r.document, [])
             if a["start"] < r.end and a["end"] > r.start and a["participant_id"] == r.participant_id
         ]
-        window = _window(
-            text,
-            seg_sentences.get(r.segment_id, []),
-            hits,
-            min_words=min_words,
-            max_words=max_words,
-        )
+        held = passages.get((r.segment_id, r.code))
+        if held is not None:
+            for start, end in held:
+                quoted = quote_span(Span(start, end), doc_text(r.document))
+                a, b = quoted.start, quoted.end
+                if not any(x["start"] < b and x["end"] > a for x in near):
+                    spans.append((a, b, None))
+            window = None
+        else:
+            window = _window(
+                text,
+                seg_sentences.get(r.segment_id, []),
+                hits,
+                min_words=min_words,
+                max_words=max_words,
+            )
         if window is not None:
             a, b = r.start + window[0], r.start + window[1]
             if not any(x["start"] < b and x["end"] > a for x in near):

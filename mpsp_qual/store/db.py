@@ -139,7 +139,109 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # Codings become spans (a passage of one turn); every segment coding keeps its
+        # segment's span. `codings` stays as a view at segment level, by the overlap rule
+        # of mpsp_qual.coding.passages, so that every count reads it unchanged.
+        "0002_coding_spans",
+        """
+        CREATE TABLE coding_spans (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL,
+            turn_idx INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            code TEXT NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+            coder TEXT NOT NULL,
+            evidence TEXT,
+            origin TEXT NOT NULL DEFAULT 'segment',
+            memo TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            CHECK (start < end),
+            UNIQUE (document_id, start, end, code, coder),
+            FOREIGN KEY (document_id, turn_idx) REFERENCES turns(document_id, idx) ON DELETE CASCADE
+        );
+        INSERT OR IGNORE INTO coding_spans
+            (document_id, turn_idx, start, end, code, coder, evidence, origin, created_at)
+            SELECT s.document_id, s.turn_idx, s.start, s.end, c.code, c.coder, c.evidence,
+                   'segment', c.created_at
+            FROM codings c JOIN segments s ON s.id = c.segment_id;
+        DROP TABLE codings;
+        CREATE INDEX coding_spans_turn ON coding_spans(document_id, turn_idx);
+        CREATE INDEX coding_spans_coder ON coding_spans(coder, code);
+        CREATE VIEW codings AS
+            SELECT s.id AS segment_id, c.code AS code, c.coder AS coder,
+                   MAX(c.evidence) AS evidence, MIN(c.created_at) AS created_at
+            FROM coding_spans c
+            JOIN segments s ON s.document_id = c.document_id AND s.turn_idx = c.turn_idx
+                           AND s.start < c.end AND c.start < s.end
+            WHERE (s.start = c.start AND s.end = c.end)
+               OR NOT EXISTS (
+                   SELECT 1 FROM segments x
+                   WHERE x.document_id = c.document_id AND x.turn_idx = c.turn_idx
+                     AND x.start = c.start AND x.end = c.end)
+            GROUP BY s.id, c.code, c.coder;
+        CREATE TRIGGER codings_insert INSTEAD OF INSERT ON codings BEGIN
+            SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed')
+                WHERE NOT EXISTS (SELECT 1 FROM segments WHERE id = NEW.segment_id);
+            INSERT INTO coding_spans
+                (document_id, turn_idx, start, end, code, coder, evidence, origin, created_at)
+                SELECT document_id, turn_idx, start, end, NEW.code, NEW.coder, NEW.evidence,
+                       'segment', NEW.created_at
+                FROM segments WHERE id = NEW.segment_id;
+        END;
+        CREATE TRIGGER codings_delete INSTEAD OF DELETE ON codings BEGIN
+            DELETE FROM coding_spans WHERE id IN (
+                SELECT c.id FROM segments s
+                JOIN coding_spans c ON c.document_id = s.document_id AND c.turn_idx = s.turn_idx
+                                   AND c.start < s.end AND s.start < c.end
+                WHERE s.id = OLD.segment_id AND c.code = OLD.code AND c.coder = OLD.coder
+                  AND ((s.start = c.start AND s.end = c.end) OR NOT EXISTS (
+                      SELECT 1 FROM segments x
+                      WHERE x.document_id = c.document_id AND x.turn_idx = c.turn_idx
+                        AND x.start = c.start AND x.end = c.end)));
+        END;
+        CREATE TABLE suggestions (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL,
+            turn_idx INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            code TEXT NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+            evidence TEXT NOT NULL,
+            score REAL NOT NULL,
+            text_sha TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            decided_by TEXT,
+            decided_at TEXT,
+            coding_id INTEGER,
+            created_at TEXT NOT NULL,
+            UNIQUE (document_id, start, end, code),
+            FOREIGN KEY (document_id, turn_idx) REFERENCES turns(document_id, idx) ON DELETE CASCADE
+        );
+        CREATE INDEX suggestions_queue ON suggestions(status, document_id, start, code);
+        CREATE TABLE notes (
+            kind TEXT NOT NULL,
+            target TEXT NOT NULL,
+            coder TEXT NOT NULL,
+            memo TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (kind, target, coder)
+        );
+        """,
+    ),
 ]
+
+
+def _statements(sql: str) -> Iterator[str]:
+    """The statements of a migration, a trigger's body (with its own ``;``) kept whole."""
+    buffer = ""
+    for piece in sql.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n;"):
+                yield buffer
+            buffer = ""
 
 
 def now() -> str:
@@ -211,9 +313,8 @@ class Store:
             )
         for number, (name, sql) in enumerate(MIGRATIONS[version:], start=version + 1):
             with self.transaction():
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
+                for statement in _statements(sql):
+                    self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {number}")
                 self.conn.execute(
                     "INSERT INTO audit (at, who, action, detail) VALUES (?, ?, ?, ?)",

@@ -95,6 +95,13 @@ class Purge:
     def overwrite_document(self, document_id: int, text: str, turn_indexes: list[int]) -> None:
         """Store a document's blanked text and delete the blanked turns."""
         self._conn.execute("UPDATE documents SET text = ? WHERE id = ?", (text, document_id))
+        # Workspace memos on those turns may quote them; coding spans and suggestions go
+        # with the turns (ON DELETE CASCADE).
+        self._conn.executemany(
+            "DELETE FROM notes WHERE kind = 'turn' AND target = "
+            "(SELECT name FROM documents WHERE id = ?) || '#' || ?",
+            [(document_id, idx) for idx in turn_indexes],
+        )
         self._conn.executemany(
             "DELETE FROM turns WHERE document_id = ? AND idx = ?",
             [(document_id, idx) for idx in turn_indexes],

@@ -41,6 +41,7 @@ from mpsp_qual.formats.refi import guids as G
 from mpsp_qual.formats.refi.qdc import add_codes, code_guids, to_bytes
 from mpsp_qual.formats.refi.safexml import clean_text
 from mpsp_qual.formats.refi.schema import PROJECT_NS
+from mpsp_qual.store.codings_spans import exact_segment_codings, passage_codings
 
 __all__ = ["WITHDRAWN_MARK", "ExportReport", "export_qdpx", "project_to_qdpx"]
 
@@ -142,8 +143,12 @@ def project_to_qdpx(project) -> tuple[bytes, dict[str, str], ExportReport]:
     code_guid = code_guids(codebook, kept["codes"]) if codebook is not None else {}
 
     segments = project.segments(include_withdrawn=False)
-    # The same rows as project.codings(include_withdrawn=False), without parsing evidence.
-    codings = project.store.codings.triples()
+    # Codings of whole segments ride on the segment's selection; a passage coding is a
+    # selection of its own span (mpsp_qual.coding.passages).
+    codings = exact_segment_codings(project.store)
+    passages: dict[str, dict[tuple[int, int], list]] = defaultdict(lambda: defaultdict(list))
+    for row in passage_codings(project.store):
+        passages[row["document"]][(row["start"], row["end"])].append(row)
     live = set(segments["segment_id"])
     memos = project.memos()
     memos = memos[memos["segment_id"].isin(live)]
@@ -239,6 +244,32 @@ def project_to_qdpx(project) -> tuple[bytes, dict[str, str], ExportReport]:
                 note_elements.append(note)
             if not _blank(seg.participant_id):
                 selections_of[seg.participant_id].append(sel_guid)
+            report.selections += 1
+        for (start, end), rows in sorted(passages.get(name, {}).items()):
+            if redaction.overlaps(start, end):
+                continue
+            sel_guid = G.derive("selection", guid, f"{start}-{end}")
+            selection = _el(
+                source,
+                "PlainTextSelection",
+                guid=sel_guid,
+                name=clean_text(f"{rows[0]['segment_id']} {start}-{end}"),
+                startPosition=str(redaction.map(start)),
+                endPosition=str(redaction.map(end)),
+            )
+            for row in rows:
+                if row["code"] not in code_guid:
+                    continue
+                coding = _el(
+                    selection,
+                    "Coding",
+                    guid=G.derive("coding", sel_guid, row["code"], row["coder"]),
+                    creatingUser=user_guid[row["coder"]],
+                )
+                _el(coding, "CodeRef", targetGUID=code_guid[row["code"]])
+                report.codings += 1
+            if not _blank(rows[0]["participant_id"]):
+                selections_of[rows[0]["participant_id"]].append(sel_guid)
             report.selections += 1
         source_elements.append(source)
 

@@ -1,0 +1,158 @@
+"""Safe by default: the session token, CSRF tokens, the Host check and strict headers.
+
+Every request needs the session: the address ``serve`` prints carries a one-time
+token (as Jupyter's does); opening it sets a session cookie and drops the token from
+the address. With ``--password`` (needed to listen beyond 127.0.0.1) the login page
+takes the password instead. Every write (any method but GET and HEAD) must carry the
+session's CSRF token in the ``X-CSRF-Token`` header. The Host header must name the
+server itself, so that a page on another site cannot reach it by DNS rebinding. The
+Content-Security-Policy lets the page load nothing but its own scripts and styles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import secrets
+import socket
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlencode
+
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+SAFE_METHODS = {"GET", "HEAD"}
+
+_NEEDS_TOKEN = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>mpsp-qual workspace: token needed</title></head><body>
+<h1>This workspace needs its token</h1>
+<p>Open the address that <code>mpsp-qual serve</code> printed (it ends in
+<code>?token=...</code>).</p></body></html>"""
+
+_LOGIN = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>mpsp-qual workspace: log in</title></head><body>
+<h1>Log in to the workspace</h1>
+<form method="post" action="/login"><label>Password
+<input type="password" name="password" autofocus></label>
+<button type="submit">Log in</button></form>{error}</body></html>"""
+
+
+@dataclass
+class Guard:
+    """The server's secrets: its token, optional password, sessions and allowed hosts."""
+
+    token: str
+    allowed_hosts: set[str]
+    password: str | None = None
+    cookie: str = field(default_factory=lambda: f"mpsp_qual_{secrets.token_hex(4)}")
+    sessions: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, *, host: str, port: int, password: str | None = None, token: str | None = None):
+        names = {host, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host}
+        if host in ("0.0.0.0", "::"):  # every interface: this machine's own names and addresses
+            names = {"127.0.0.1", "localhost", *_own_names()}
+        allowed = {f"{n}:{port}" for n in names} | names
+        return cls(
+            token=token or secrets.token_urlsafe(24), allowed_hosts=allowed, password=password
+        )
+
+    def new_session(self) -> str:
+        session = secrets.token_urlsafe(32)
+        self.sessions[session] = secrets.token_urlsafe(32)
+        return session
+
+    def csrf(self, request: Request) -> str:
+        return self.sessions.get(request.cookies.get(self.cookie, ""), "")
+
+
+def _own_names() -> set[str]:
+    names = {socket.gethostname(), socket.getfqdn()}
+    with contextlib.suppress(OSError):
+        for info in socket.getaddrinfo(socket.gethostname(), None):
+            address = info[4][0]
+            names.add(f"[{address}]" if ":" in address else address)
+    return {n for n in names if n}
+
+
+def _same(a: str, b: str) -> bool:
+    return bool(a) and bool(b) and hmac.compare_digest(a.encode(), b.encode())
+
+
+class GuardMiddleware(BaseHTTPMiddleware):
+    """Host check, then session (token or password), then CSRF on writes; strict headers."""
+
+    def __init__(self, app, guard: Guard) -> None:
+        super().__init__(app)
+        self.guard = guard
+
+    async def dispatch(self, request: Request, call_next) -> Response:
+        guard = self.guard
+        host = request.headers.get("host", "")
+        if host not in guard.allowed_hosts:
+            return _harden(
+                PlainTextResponse(
+                    f"Host {host!r} is not this workspace's address; open the address "
+                    "mpsp-qual serve printed.",
+                    status_code=400,
+                )
+            )
+        session = request.cookies.get(guard.cookie, "")
+        if session not in guard.sessions:
+            token = request.query_params.get("token", "")
+            if _same(token, guard.token):
+                return _harden(self._start(request, guard))
+            if guard.password is not None and request.url.path == "/login":
+                return _harden(await self._login(request, guard))
+            if guard.password is not None and request.method in SAFE_METHODS:
+                return _harden(RedirectResponse("/login", status_code=303))
+            return _harden(HTMLResponse(_NEEDS_TOKEN, status_code=403))
+        if request.method not in SAFE_METHODS and not _same(
+            request.headers.get("x-csrf-token", ""), guard.sessions[session]
+        ):
+            return _harden(
+                PlainTextResponse(
+                    "This write has no valid CSRF token; reload the page and try again.",
+                    status_code=403,
+                )
+            )
+        return _harden(await call_next(request))
+
+    def _start(self, request: Request, guard: Guard) -> Response:
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+        target = request.url.path + (f"?{urlencode(query)}" if query else "")
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(
+            guard.cookie, guard.new_session(), httponly=True, samesite="strict", path="/"
+        )
+        return response
+
+    async def _login(self, request: Request, guard: Guard) -> Response:
+        if request.method == "POST":
+            # The one form the workspace reads; parsed here, without python-multipart.
+            form = parse_qs((await request.body()).decode("utf-8", "replace"))
+            if _same(form.get("password", [""])[0], guard.password or ""):
+                response = RedirectResponse("/", status_code=303)
+                response.set_cookie(
+                    guard.cookie, guard.new_session(), httponly=True, samesite="strict", path="/"
+                )
+                return response
+            return HTMLResponse(
+                _LOGIN.format(error="<p>That password is not this workspace's.</p>"), 403
+            )
+        return HTMLResponse(_LOGIN.format(error=""))
+
+
+def _harden(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
