@@ -37,7 +37,7 @@ S1, S2, S3, S4, S5 = (
     "beta.txt#4.0",
 )
 SEGMENTS = [S1, S2, S3, S4, S5]
-CODE_COLUMN = {"misaligned-values": "E", "lead-provider": "F", "capacity-constraints": "G", "new-markets": "H"}  # fmt: skip
+CODE_COLUMN = {"misaligned-values": "H", "lead-provider": "I", "capacity-constraints": "J", "new-markets": "K"}  # fmt: skip
 
 # Two coders' marks on the small project's five participant segments.
 ALICE = {S1: ["capacity-constraints"], S2: ["misaligned-values"], S3: ["lead-provider"], S4: ["new-markets"]}  # fmt: skip
@@ -62,7 +62,8 @@ def test_round_trip_sheets_to_agreement(project: Project, tmp_path: Path) -> Non
         wb = openpyxl.load_workbook(path)
         ws = wb[CODING_SHEET]
         for sheet_row, sid in enumerate(SEGMENTS, start=2):
-            assert ws[f"J{sheet_row}"].value == sid
+            assert ws[f"M{sheet_row}"].value == sid
+            ws[f"F{sheet_row}"] = "x"  # done
             for c in marks.get(sid, []):
                 ws[f"{CODE_COLUMN[c]}{sheet_row}"] = "x"
         wb.save(path)

@@ -17,7 +17,8 @@ from mpsp_qual.consent.approvals import (
     require_approval,
     set_require_approval,
 )
-from mpsp_qual.consent.quotes import candidates, parse_quote_id, quote_bank, quote_id, source_hash
+from mpsp_qual.consent.public_ids import public_quote_id, resolve_quote_id
+from mpsp_qual.consent.quotes import candidates, quote_bank, quote_id, source_hash
 from mpsp_qual.core.errors import QuoteError, SheetError
 from mpsp_qual.formats.quotebank import fill_decisions, write_requests
 
@@ -217,7 +218,8 @@ def test_approve_refuses_a_quote_whose_transcript_was_reimported(coded, small_fi
     with pytest.raises(SheetError) as err:
         approve_quotes(coded, path)
     assert err.value.problems == [
-        f"requests.xlsx, sheet P01, cell E2: quote {qid} no longer matches its transcript "
+        f"requests.xlsx, sheet P01, cell E2: quote {public_quote_id(coded, qid)} no longer "
+        "matches its transcript "
         "(it was re-imported); request the quotes again."
     ]
     assert approvals(coded).empty  # all or nothing: P03's approval is not recorded either
@@ -254,7 +256,7 @@ def test_request_workbook_hashes_the_source_text(coded, tmp_path):
     ws = load_workbook(path)["P01"]
     text = coded.document_text("alpha.txt")
     for row in range(2, ws.max_row + 1):
-        _, start, end = parse_quote_id(ws.cell(row=row, column=1).value)
+        _, start, end = resolve_quote_id(coded, ws.cell(row=row, column=1).value)
         assert ws.cell(row=row, column=9).value == source_hash(text[start:end])
     assert source_hash("x") == "2d711642b726b044"  # sha256, its first 16 hex digits
 

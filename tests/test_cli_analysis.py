@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -56,7 +57,7 @@ def state(proj: Path) -> tuple:
 
 
 def test_prevalence_prints_the_coder_and_n(runner, proj):
-    result = run(runner, proj, "prevalence")
+    result = run(runner, proj, "prevalence", "--wide")
 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -64,20 +65,21 @@ def test_prevalence_prints_the_coder_and_n(runner, proj):
     assert lines[1].split() == [
         "code",
         "name",
+        "pct_participants",  # the headline beside the name
         "level",
         "segments",
         "documents",
         "participants",
         "n",
-        "pct_participants",
     ]
-    assert lines[3].split()[:1] + lines[3].split()[-5:] == [
+    assert lines[3].split()[:1] + lines[3].split()[-6:] == [
         "misaligned-values",
+        "100%",  # a percentage, rounded half up
+        "2",
         "3",
         "2",
         "3",
         "3",
-        "1.000000",
     ]
 
 
@@ -272,7 +274,7 @@ def test_survey_agreement_percentages(runner, tmp_path):
         pytest.approx(0.2307, abs=1e-4),
         pytest.approx(0.8824, abs=1e-4),
     )
-    assert q1["label"] == "60% agree, n = 5"
+    assert re.fullmatch(r"60% agree \(95% CI \d+-\d+%\), n = 5", q1["label"])
     q2 = got[Q2]  # 5, 4, Don't know, blank, 2: numbers, two not valid
     assert (q2["n"], q2["excluded"], q2["agree"]) == (3, 2, 2)
     assert q2["pct_neither"] == 0
@@ -287,7 +289,7 @@ def test_survey_agreement_percentages(runner, tmp_path):
         pytest.approx(0.3006, abs=1e-4),
         pytest.approx(0.9544, abs=1e-4),
     )
-    assert q3["label"] == "75% yes, n = 4"
+    assert re.fullmatch(r"75% yes \(95% CI \d+-\d+%\), n = 4", q3["label"])
 
 
 def test_survey_by_sector(runner, tmp_path):
@@ -320,13 +322,13 @@ def test_survey_agree_levels(runner, tmp_path):
 
 
 def test_survey_table_output(runner, tmp_path):
-    result = runner.invoke(cli, ["-p", str(tmp_path), "survey", str(SURVEY)])
+    result = runner.invoke(cli, ["-p", str(tmp_path), "survey", str(SURVEY), "--wide"])
 
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == (
         "Agree = levels 4, 5; 95% Wilson interval; read as attributes, not statements: sector"
     )
-    assert "60% agree, n = 5" in result.stdout
+    assert re.search(r"60% agree \(95% CI \d+-\d+%\), n = 5", result.stdout)
 
 
 @pytest.mark.parametrize(
@@ -377,6 +379,7 @@ def test_report_writes_the_summary_workbook(runner, proj, tmp_path):
         "About",
         "Codebook",
         "Prevalence",
+        "Charts",
         "By sector",
         "Case x code",
         "Co-occurrence",
@@ -387,7 +390,7 @@ def test_report_writes_the_summary_workbook(runner, proj, tmp_path):
     wb = openpyxl.load_workbook(out)
     # Reliability and Quotes appear once their modules exist (and there is data for them)
     assert wb.sheetnames[: len(sheets)] == sheets
-    assert wb.sheetnames[-1] == "Framework matrix"
+    assert "Framework (internal)" not in wb.sheetnames  # only with --internal
     assert result.stdout == f"Wrote {out} (coder alice; sheets: {', '.join(wb.sheetnames)}).\n"
     # alice and auto share one coded segment: too few for agreement statistics
     assert "Reliability" not in wb.sheetnames
@@ -463,9 +466,9 @@ def test_report_wants_an_xlsx_file(runner, proj, tmp_path):
     result = run(runner, proj, "report", "-o", str(out))
 
     assert result.exit_code == 1
-    assert (
-        result.stderr
-        == f"Error: {out}: a workbook is written as .xlsx; name the file summary.xlsx.\n"
+    assert result.stderr == (
+        f"Error: {out}: the report is written as .xlsx (the summary workbook) or .docx (the "
+        "findings draft); name the file e.g. summary.xlsx or findings.docx.\n"
     )
     assert not out.exists()
 
@@ -492,3 +495,13 @@ def test_survey_columns_can_be_named_and_a_half_wrong_statement_is_an_error(runn
     assert list(csv.DictReader(io.StringIO(good.stdout)))[0]["statement"] == "Partnering helped"
     assert len(list(csv.DictReader(io.StringIO(good.stdout)))) == 1
     assert "read as attributes, not statements: band" in good.stderr
+
+
+def test_report_internal_adds_the_framework_and_marks_every_sheet(runner, proj, tmp_path):
+    out = tmp_path / "team.xlsx"
+    result = run(runner, proj, "report", "-o", str(out), "--internal")
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[-1] == "Framework (internal)"
+    for ws in wb:
+        assert ws.oddHeader.center.text == "INTERNAL - CONTAINS TEXT NOT CLEARED FOR QUOTING"

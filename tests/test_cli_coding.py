@@ -85,7 +85,7 @@ def test_codes_lists_direct_counts_per_coder(runner, project):
         "alice participants": 1,
     }
     assert rows["misaligned-values"]["alice segments"] == 0  # children are not rolled up
-    table = run(runner, project, "codes")
+    table = run(runner, project, "codes", "--wide")
     assert table.stdout.splitlines()[0] == (
         "Codes; per coder, segments and participants coded (direct counts, children not rolled up):"
     )
@@ -93,7 +93,7 @@ def test_codes_lists_direct_counts_per_coder(runner, project):
 
 def test_codings_lists_evidence_compactly_and_as_json(runner, project):
     run(runner, project, "autocode")
-    table = run(runner, project, "codings", "--coder", "auto")
+    table = run(runner, project, "codings", "--coder", "auto", "--wide")
     assert table.exit_code == 0
     assert 'stretched ("stretched", exact); capacity ("capacity", exact)' in table.stdout
     as_csv = run(runner, project, "codings", "--format", "csv")

@@ -291,6 +291,53 @@ def test_init_then_import(runner, tmp_path, small_files):
         assert list(p.documents().document) == ["alpha.txt", "beta.txt"]
 
 
+def test_init_without_a_register_then_import_then_autocode_says_why_nothing_counts(
+    runner, tmp_path, small_files
+):
+    d = tmp_path / "study"
+    result = invoke(runner, d, "init", "--codebook", small_files["codebook"])
+    assert result.exit_code == 0, result.output
+    result = invoke(runner, d, "autocode")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: there are no transcripts to code; import them first with "
+        "`mpsp-qual import FILES`.\n"
+    )
+    result = invoke(runner, d, "import", small_files["alpha"], small_files["beta"])
+    assert result.exit_code == 0, result.output
+    assert "Warning: no participants register is loaded, so no speaker is a participant" in (
+        result.stderr
+    )
+    before = dump(d)
+    result = invoke(runner, d, "autocode")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: there are no participant segments to code: no participants register is "
+        "loaded, so every speaker counts as an interviewer; load one with "
+        "`mpsp-qual register FILE`.\n"
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert dump(d) == before
+    # with the register, the same transcripts count and the warning is gone
+    assert invoke(runner, d, "register", small_files["register"]).exit_code == 0
+    result = invoke(runner, d, "autocode")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_register_that_matches_no_speaker_stops_autocode(runner, tmp_path, small_files):
+    d = tmp_path / "study"
+    other = small_files["register"].read_text().replace("alpha.txt", "gamma.txt")
+    other = other.replace("beta.txt", "delta.txt")
+    small_files["register"].write_text(other)
+    invoke(runner, d, "init", "--codebook", small_files["codebook"])
+    invoke(runner, d, "import", small_files["alpha"], "--register", small_files["register"])
+    result = invoke(runner, d, "autocode")
+    assert result.exit_code == 1
+    assert "no speaker in the imported transcripts is in the participants register" in (
+        result.stderr
+    )
+
+
 def test_reimporting_unchanged_files_is_a_no_op(runner, proj, small_files):
     conn = sqlite3.connect(proj / PROJECT_FILE)
     before = list(conn.iterdump())

@@ -65,10 +65,11 @@ def test_quotes_files_never_hold_declined_words(
         assert result.exit_code == 0, result.output
         assert result.stderr.startswith(f"Wrote {out} (")
         assert "marmalade" not in output_text(out)
-    requests = tmp_path / "requests.xlsx"
+    requests = tmp_path / "requests"
     result = run(runner, coded, "quotes", "request", "--all", "-o", str(requests), *options[4:])
     assert result.exit_code == 0, result.output
-    assert "marmalade" not in output_text(requests)
+    assert {f.name for f in requests.iterdir()} <= {"P01.xlsx", "P03.xlsx"}
+    assert not any("marmalade" in output_text(f) for f in requests.iterdir())
 
 
 def test_quotes_bad_options(runner, coded, tmp_path):
@@ -109,15 +110,20 @@ def test_quotes_redact_file(runner, coded, tmp_path):
 
 
 def test_request_and_approve_round_trip(runner, coded, tmp_path):
-    path = tmp_path / "requests.xlsx"
+    path = tmp_path / "requests"
     result = run(runner, coded, "quotes", "request", "-o", str(path))
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"Wrote {path}: 3 quotes for 2 participants.\n"
-    assert load_workbook(path).sheetnames == ["Read me", "P01", "P03"]
-    assert fill_decisions(path, "approved", decided_at="2025-05-01") == 3
+    assert result.stdout == f"Wrote 2 workbooks to {path}: 3 quotes, one file per participant.\n"
+    assert load_workbook(path / "P01.xlsx").sheetnames == ["Read me", "P01"]
+    assert load_workbook(path / "P03.xlsx").sheetnames == ["Read me", "P03"]
+    assert fill_decisions(path / "P01.xlsx", "approved", decided_at="2025-05-01") == 2
+    assert fill_decisions(path / "P03.xlsx", "approved", decided_at="2025-05-01") == 1
     result = run(runner, coded, "quotes", "approve", str(path))
     assert result.exit_code == 0, result.output
-    assert result.stdout == "Recorded 3 decisions (3 approved); 0 unchanged, 0 still pending.\n"
+    assert result.stdout == (
+        "P01.xlsx: Recorded 2 decisions (2 approved); 0 unchanged, 0 still pending.\n"
+        "P03.xlsx: Recorded 1 decisions (1 approved); 0 unchanged, 0 still pending.\n"
+    )
     state = approvals(coded)
     assert list(state["decision"]) == ["approved"] * 3
     assert set(state["decided_at"]) == {"2025-05-01"}
@@ -127,7 +133,8 @@ def test_request_and_approve_round_trip(runner, coded, tmp_path):
 
 def test_approve_bad_workbook_changes_nothing(runner, coded, tmp_path):
     path = tmp_path / "requests.xlsx"
-    run(runner, coded, "quotes", "request", "-o", str(path))
+    result = run(runner, coded, "quotes", "request", "--participant", "P01", "-o", str(path))
+    assert result.stdout == f"Wrote {path}: 2 quotes for P01.\n"
     wb = load_workbook(path)
     wb["P01"]["F2"] = "yes please"
     wb["P01"]["F3"] = "approved"
@@ -156,9 +163,10 @@ def test_require_approval_command(runner, coded):
 
 
 def test_verify_exit_status(runner, coded, tmp_path):
-    run(runner, coded, "quotes", "request", "-o", str(tmp_path / "r.xlsx"))
-    fill_decisions(tmp_path / "r.xlsx", "approved")
-    run(runner, coded, "quotes", "approve", str(tmp_path / "r.xlsx"))
+    run(runner, coded, "quotes", "request", "-o", str(tmp_path / "r"))
+    for f in (tmp_path / "r").iterdir():
+        fill_decisions(f, "approved")
+    run(runner, coded, "quotes", "approve", str(tmp_path / "r"))
     good = tmp_path / "good.md"
     good.write_text(f"As one leader put it: “{ALICE_1}”\n", encoding="utf-8")
     result = run(runner, coded, "verify", str(good))
@@ -239,9 +247,24 @@ def test_quotes_help_says_file_names_are_shown_as_they_are(runner):
     )
 
 
+def test_request_usage(runner, coded, tmp_path):
+    result = run(runner, coded, "quotes", "request", "-o", str(tmp_path / "all.xlsx"))
+    assert result.exit_code == 2
+    assert "quote requests are one workbook per participant" in result.stderr
+    result = run(
+        runner, coded, "quotes", "request", "--participant", "P09", "-o", str(tmp_path / "r")
+    )
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: there are no quotes of P09 to ask about; check the participant id, or pass "
+        "--all to include quotes already decided.\n"
+    )
+    assert not (tmp_path / "all.xlsx").exists()
+
+
 def test_approve_a_workbook_returned_after_a_reimport(runner, coded, small_files, tmp_path):
     path = tmp_path / "requests.xlsx"
-    run(runner, coded, "quotes", "request", "-o", str(path))
+    run(runner, coded, "quotes", "request", "--participant", "P01", "-o", str(path))
     fill_decisions(path, "approved")
     alpha = small_files["alpha"]
     alpha.write_text(
@@ -251,9 +274,7 @@ def test_approve_a_workbook_returned_after_a_reimport(runner, coded, small_files
     assert result.exit_code == 0, result.output
     result = run(runner, coded, "quotes", "approve", str(path))
     assert result.exit_code == 1
-    assert result.stderr.startswith(
-        "Error: requests.xlsx, sheet P01, cell E2: quote alpha.txt#1.0:"
-    )
+    assert result.stderr.startswith("Error: requests.xlsx, sheet P01, cell E2: quote Q-")
     assert result.stderr.endswith(
         " no longer matches its transcript (it was re-imported); request the quotes again.\n"
     )

@@ -28,21 +28,24 @@ def run(runner, proj: Path, *args: str):
     return runner.invoke(cli, ["-p", str(proj), *args])
 
 
-def mark(path: Path, cells: dict[str, object]) -> None:
+def mark(path: Path, cells: dict[str, object], *, done: bool = True) -> None:
+    """Set cells of the Coding sheet, every row marked done (column F) unless not ``done``."""
     wb = openpyxl.load_workbook(path)
+    for row in range(2, 7) if done else ():
+        wb["Coding"][f"F{row}"] = "x"
     for ref, value in cells.items():
         wb["Coding"][ref] = value
     wb.save(path)
 
 
 def coded(runner, proj: Path, tmp_path: Path) -> None:
-    """alice and bob code the five segments; they differ on E6 (misaligned-values, S5)."""
-    for coder, extra in (("alice", {}), ("bob", {"E6": "x"})):
+    """alice and bob code the five segments; they differ on H6 (misaligned-values, S5)."""
+    for coder, extra in (("alice", {}), ("bob", {"H6": "x"})):
         path = tmp_path / f"{coder}.xlsx"
         assert (
             run(runner, proj, "sheet", "export", "--coder", coder, "-o", str(path)).exit_code == 0
         )
-        mark(path, {"G2": "x", "E3": "x", "H5": "x", **extra})
+        mark(path, {"J2": "x", "H3": "x", "K5": "x", **extra})
         assert run(runner, proj, "sheet", "import", str(path)).exit_code == 0
 
 
@@ -52,7 +55,7 @@ def test_sheet_export(runner, proj: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == f"Wrote {out}: 5 segments (all) for coder bob.\n"
     ws = openpyxl.load_workbook(out)["Coding"]
-    assert [r[9] for r in ws.iter_rows(min_row=2, values_only=True)] == SEGMENTS
+    assert [r[12] for r in ws.iter_rows(min_row=2, values_only=True)] == SEGMENTS
 
 
 def test_sheet_export_sample_and_documents(runner, proj: Path, tmp_path: Path) -> None:
@@ -64,7 +67,7 @@ def test_sheet_export_sample_and_documents(runner, proj: Path, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     assert result.stdout == f"Wrote {out}: 2 segments (a 50% sample, seed 3) for coder bob.\n"
     ids = [
-        r[9] for r in openpyxl.load_workbook(out)["Coding"].iter_rows(min_row=2, values_only=True)
+        r[12] for r in openpyxl.load_workbook(out)["Coding"].iter_rows(min_row=2, values_only=True)
     ]
     assert len(ids) == 2 and all(i.startswith("beta.txt#") for i in ids)
 
@@ -96,7 +99,7 @@ def test_sheet_export_unknown_document(runner, proj: Path, tmp_path: Path) -> No
 def test_sheet_import(runner, proj: Path, tmp_path: Path) -> None:
     out = tmp_path / "bob.xlsx"
     run(runner, proj, "sheet", "export", "--coder", "bob", "-o", str(out))
-    mark(out, {"G2": "x", "E3": 1, "I3": "a memo"})
+    mark(out, {"J2": "x", "H3": 1, "L3": "a memo"})
     result = run(runner, proj, "sheet", "import", str(out))
     assert result.exit_code == 0, result.output
     assert result.stdout == "Imported bob.xlsx for coder bob: 5 segments, 2 codes, 1 memo.\n"
@@ -110,14 +113,14 @@ def test_sheet_import(runner, proj: Path, tmp_path: Path) -> None:
 def test_sheet_import_refusal_lists_cells_and_records_nothing(runner, proj, tmp_path) -> None:
     out = tmp_path / "bob.xlsx"
     run(runner, proj, "sheet", "export", "--coder", "bob", "-o", str(out))
-    mark(out, {"G2": "x", "F3": "maybe", "J4": "beta.txt#99.0"})
+    mark(out, {"J2": "x", "I3": "maybe", "M4": "beta.txt#99.0"})
     result = run(runner, proj, "sheet", "import", str(out))
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: bob.xlsx has 2 problems; nothing was imported:\n"
-        "  - bob.xlsx, cell J4: segment id beta.txt#99.0 is not in the project; export a new "
+        "  - bob.xlsx, cell M4: segment id beta.txt#99.0 is not in the project; export a new "
         "sheet from this project (or delete the row).\n"
-        "  - bob.xlsx, cell F3: 'maybe' is not a mark; put x (or 1) to apply lead-provider, "
+        "  - bob.xlsx, cell I3: 'maybe' is not a mark; put x (or 1) to apply lead-provider, "
         "or leave the cell blank.\n"
     )
     with Project.open(proj) as p:
@@ -127,11 +130,11 @@ def test_sheet_import_refusal_lists_cells_and_records_nothing(runner, proj, tmp_
 def test_sheet_import_single_problem_is_one_sentence(runner, proj, tmp_path) -> None:
     out = tmp_path / "bob.xlsx"
     run(runner, proj, "sheet", "export", "--coder", "bob", "-o", str(out))
-    mark(out, {"D2": "Edited text."})
+    mark(out, {"E2": "Edited text."})
     result = run(runner, proj, "sheet", "import", str(out))
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: bob.xlsx, cell D2: the text of segment alpha.txt#1.0 was edited in the sheet; "
+        "Error: bob.xlsx, cell E2: the text of segment alpha.txt#1.0 was edited in the sheet; "
         "restore it (only code and memo cells may be changed). Nothing was imported.\n"
     )
 
@@ -146,9 +149,26 @@ def test_sheet_import_wrong_coder(runner, proj: Path, tmp_path: Path) -> None:
     )
 
 
+def test_sheet_import_of_an_untouched_sheet_says_nothing_was_recorded(runner, proj, tmp_path):
+    out = tmp_path / "bob.xlsx"
+    run(runner, proj, "sheet", "export", "--coder", "bob", "-o", str(out))
+    mark(out, {"J4": "x"}, done=False)  # a code marked, the row not finished
+    result = run(runner, proj, "sheet", "import", str(out))
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "Warning: 1 row of bob.xlsx has codes marked but is not marked done; it was not "
+        "recorded (mark it done and import again).\n"
+        "Warning: no row of bob.xlsx is marked done or 'no code applies', so nothing was "
+        "recorded; mark each finished row and import the sheet again.\n"
+    )
+    assert result.stdout == "Imported bob.xlsx for coder bob: 0 segments, 0 codes, 0 memos.\n"
+    with Project.open(proj) as p:
+        assert p.coded_segments("bob") == [] and p.default_coder() == "auto"
+
+
 def test_agreement_table(runner, proj: Path, tmp_path: Path) -> None:
     coded(runner, proj, tmp_path)
-    result = run(runner, proj, "agreement", "--coders", "alice,bob")
+    result = run(runner, proj, "agreement", "--coders", "alice,bob", "--wide")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "Unit of analysis: segment (turn); 5 segments coded by all of alice, bob."
@@ -190,9 +210,10 @@ def test_agreement_errors(runner, proj: Path, tmp_path: Path, coders, message) -
 
 
 def test_agreement_no_segments_in_common(runner, proj: Path, tmp_path: Path) -> None:
-    for coder, doc in (("alice", "alpha.txt"), ("bob", "beta.txt")):
+    for coder, doc, rows in (("alice", "alpha.txt", 2), ("bob", "beta.txt", 3)):
         out = tmp_path / f"{coder}.xlsx"
         run(runner, proj, "sheet", "export", "--coder", coder, "-o", str(out), "--documents", doc)
+        mark(out, {f"F{r}": "x" for r in range(2, 2 + rows)}, done=False)
         run(runner, proj, "sheet", "import", str(out))
     result = run(runner, proj, "agreement", "--coders", "alice,bob")
     assert result.exit_code == 1

@@ -515,3 +515,38 @@ def test_text_source_names_messages():
         load_codebook_text("codebook: T\ncodes:\n  - id: a\n")
     with pytest.raises(CodebookError, match=r"^db:codebook has no codebook name"):
         load_codebook_text("codes:\n  - {id: a, name: A}\n", source="db:codebook")
+
+
+def test_a_register_given_as_a_codebook_is_named(tmp_path, small_files):
+    from mpsp_qual.core.errors import CodebookError
+    from mpsp_qual.inputs.codebook import load_codebook
+
+    with pytest.raises(CodebookError) as info:
+        load_codebook(small_files["register"])
+    assert str(info.value) == (
+        f"{small_files['register']} is a participants register (it has the columns transcript, "
+        "speaker, consent_quotes, consent_named, attribution, withdrawn), not a codebook; give "
+        "the codebook (.yaml, or a table with id and name columns), and load the register "
+        "with `register FILE`."
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "guess"),
+    [
+        pytest.param("capacity-constraint", "capacity-constraints", id="id-slip"),
+        pytest.param("Capacity constraints", "capacity-constraints", id="the-name"),
+        pytest.param("zzz", None, id="nothing-close"),
+    ],
+)
+def test_an_unknown_code_id_gets_did_you_mean(small_codebook, typed, guess):
+    from mpsp_qual.core.errors import UnknownCode
+
+    with pytest.raises(UnknownCode) as info:
+        small_codebook.get(typed)
+    message = info.value.render("`mpsp-qual {}`")
+    if guess:
+        assert f"has no code {typed!r} (did you mean {guess!r}?);" in message
+    else:
+        assert "did you mean" not in message
+    assert message.endswith("`mpsp-qual codes` lists them.")

@@ -40,14 +40,15 @@ SHEETS = [
     "About",
     "Codebook",
     "Prevalence",
+    "Charts",
     "By sector",
     "Case x code",
     "Co-occurrence",
     "Co-occurrence (participants)",
     "Survey",
     "Survey by sector",
-    "Framework matrix",
 ]
+INTERNAL_SHEETS = [*SHEETS, "Framework (internal)"]
 
 
 @pytest.fixture
@@ -57,14 +58,25 @@ def summary_path(analysis: Project, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def internal_path(analysis: Project, tmp_path: Path) -> Path:
+    path = tmp_path / "internal" / "summary.xlsx"
+    write_summary(analysis, path, survey=DATA / "survey.csv", by=["sector"], internal=True)
+    return path
+
+
+#: The tables' column names for the summary's plain headers, to read cells by name.
+NAMES = {plain: name for name, plain in excel.PLAIN_HEADERS.items()}
+
+
 def rows_of(ws) -> list[dict]:
     values = list(ws.iter_rows(values_only=True))
-    header = values[0]
+    header = [NAMES.get(h, h) for h in values[0]]
     return [dict(zip(header, row)) for row in values[1:]]
 
 
 def header_of(ws) -> list:
-    return [c.value for c in ws[1]]
+    return [NAMES.get(c.value, c.value) for c in ws[1]]
 
 
 # --------------------------------------------------------------------------- write_frames
@@ -168,8 +180,12 @@ def test_summary_about_sheet_lists_inputs_with_sha256(summary_path, analysis):
     def sha(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
+    # the transcripts by fingerprint: a file name may name an organisation
     transcripts = {r["value"]: r["sha256"] for r in about["Transcript"]}
-    assert transcripts == {"one.txt": sha(DATA / "one.txt"), "two.txt": sha(DATA / "two.txt")}
+    assert transcripts == {
+        "transcript 1": sha(DATA / "one.txt"),
+        "transcript 2": sha(DATA / "two.txt"),
+    }
     (register,) = about["Participants register"]
     assert register["sha256"] == sha(DATA / "register.csv")
     (survey,) = about["Survey"]
@@ -192,7 +208,12 @@ def test_summary_prevalence_sheet_and_chart(summary_path):
     assert rows["misaligned-values"]["participants"] == 3
     assert rows["lead-provider"]["pct_participants"] == pytest.approx(2 / 3)
     assert rows["capacity-constraints"]["segments"] == 1
-    assert ws["H3"].number_format == "0%"
+    # the headline beside the name; names indented by level, parent codes bold
+    assert header_of(ws)[:5] == ["code", "name", "pct_participants", "participants", "n"]
+    assert ws["C3"].number_format == "0%"
+    names = {r[0].value: r[1] for r in ws.iter_rows(min_row=2)}
+    assert names["challenges"].alignment.indent == 0 and names["challenges"].font.bold
+    assert names["lead-provider"].alignment.indent == 2 and not names["lead-provider"].font.bold
     # openpyxl does not read charts back: read the chart parts of the file
     with ZipFile(summary_path) as z:
         names = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
@@ -206,7 +227,7 @@ def test_summary_prevalence_sheet_and_chart(summary_path):
         charts, key=lambda c: "Survey" in first(c, ".//c:val//c:f").text
     )
     assert first(prevalence_chart, ".//c:barDir").get("val") == "bar"
-    assert first(prevalence_chart, ".//c:val//c:f").text == "'Prevalence'!$H$2:$H$7"
+    assert first(prevalence_chart, ".//c:val//c:f").text == "'Prevalence'!$C$2:$C$7"
     assert first(prevalence_chart, ".//c:cat/c:strRef/c:f").text == "'Prevalence'!$B$2:$B$7"
     assert first(prevalence_chart, ".//c:valAx/c:numFmt").get("formatCode") == "0%"
     assert first(survey_chart, ".//c:val//c:f").text == "'Survey'!$F$2:$F$4"
@@ -238,14 +259,14 @@ def test_summary_breakdown_sheet_shows_each_groups_n(summary_path):
         "code",
         "name",
         "level",
-        "Health (n = 2): participants",
-        "Health (n = 2): %",
-        "Social care (n = 1): participants",
-        "Social care (n = 1): %",
+        "Health (n = 2, small group): participants",
+        "Health (n = 2, small group): %",
+        "Social care (n = 1, small group): participants",
+        "Social care (n = 1, small group): %",
     ]
     rows = {r["code"]: r for r in rows_of(ws)}
-    assert rows["lead-provider"]["Health (n = 2): %"] == 0.5
-    assert rows["capacity-constraints"]["Social care (n = 1): participants"] == 0
+    assert rows["lead-provider"]["Health (n = 2, small group): %"] == 0.5
+    assert rows["capacity-constraints"]["Social care (n = 1, small group): participants"] == 0
     assert ws["E2"].number_format == "0%"
 
 
@@ -268,7 +289,11 @@ def test_summary_matrices_have_colour_scales(summary_path):
     assert cooc["lead-provider"]["misaligned-values"] is None
     people = {r["code"]: r for r in rows_of(wb["Co-occurrence (participants)"])}
     assert people["challenges"]["benefits"] == 2
-    assert [str(cf.sqref) for cf in wb["Co-occurrence"].conditional_formatting] == ["C2:H7"]
+    # the scale leaves out each code's cell with itself (rows 2-7 are codes 1-6, from C)
+    [sqref] = [str(cf.sqref) for cf in wb["Co-occurrence"].conditional_formatting]
+    cells = set(sqref.split())
+    assert "C2" not in " ".join(cells) and "D2:H2" in cells and "C3" in cells
+    assert "H7" not in " ".join(cells) and "C7:G7" in cells
 
 
 def test_summary_survey_sheets(summary_path):
@@ -287,9 +312,9 @@ def test_summary_survey_sheets(summary_path):
     ]
 
 
-def test_summary_framework_matrix_keeps_formula_looking_text_as_text(summary_path):
-    wb = openpyxl.load_workbook(summary_path)
-    ws = wb["Framework matrix"]
+def test_summary_framework_matrix_keeps_formula_looking_text_as_text(internal_path):
+    wb = openpyxl.load_workbook(internal_path)
+    ws = wb["Framework (internal)"]
     header = header_of(ws)
     cells = {}
     for row in ws.iter_rows(min_row=2):
@@ -306,16 +331,51 @@ def test_summary_framework_matrix_keeps_formula_looking_text_as_text(summary_pat
     assert codebook["misaligned-values"]["description"].startswith("=SUM(1,2)")
 
 
-def test_summary_never_holds_a_formula_or_withdrawn_words(summary_path):
-    wb = openpyxl.load_workbook(summary_path)
-
-    for ws in wb:
-        for row in ws.iter_rows():
-            for cell in row:
-                assert cell.data_type != "f", f"{ws.title}!{cell.coordinate}"
-                assert "Zebra quartz" not in str(cell.value), f"{ws.title}!{cell.coordinate}"
-    participants = [r["participant_id"] for r in rows_of(wb["Framework matrix"])]
+def test_summary_never_holds_a_formula_or_withdrawn_words(summary_path, internal_path):
+    for path in (summary_path, internal_path):
+        wb = openpyxl.load_workbook(path)
+        for ws in wb:
+            for row in ws.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", f"{ws.title}!{cell.coordinate}"
+                    assert "Zebra quartz" not in str(cell.value), f"{ws.title}!{cell.coordinate}"
+    participants = [r["participant_id"] for r in rows_of(wb["Framework (internal)"])]
     assert participants == ["P01", "P02", "P03"]
+
+
+def test_summary_holds_participants_words_only_when_internal(summary_path, internal_path):
+    """Searched from the outside: every cell, header and footer of both workbooks."""
+
+    def everything(path):
+        wb = openpyxl.load_workbook(path)
+        return {
+            ws.title: " ".join(
+                [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+                + [ws.oddHeader.center.text or "", ws.evenHeader.center.text or ""]
+            )
+            for ws in wb
+        }
+
+    excerpts = [t for t in FORMULA_LIKE.values()]
+    outgoing = everything(summary_path)
+    for title, text in outgoing.items():
+        assert not [e for e in excerpts if e in text], title
+        assert "one.txt" not in text and "two.txt" not in text, title
+        assert excel.INTERNAL_MARK.upper() not in text, title
+    internal = everything(internal_path)
+    assert any(e in internal["Framework (internal)"] for e in excerpts)
+    for title, text in internal.items():
+        assert excel.INTERNAL_MARK.upper() in text, f"{title} is not marked internal"
+    wb = openpyxl.load_workbook(internal_path)
+    assert all(ws.sheet_properties.tabColor.rgb.endswith("C00000") for ws in wb)
+
+
+def test_summary_prints_landscape_fitted_to_width_with_repeated_headers(summary_path):
+    for ws in openpyxl.load_workbook(summary_path):
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), ws.title
+        assert ws.print_title_rows == "$1:$1", ws.title
 
 
 def test_summary_reliability_and_quotes_sheets_when_given(analysis, tmp_path):
@@ -333,12 +393,12 @@ def test_summary_reliability_and_quotes_sheets_when_given(analysis, tmp_path):
         "About",
         "Codebook",
         "Prevalence",
+        "Charts",
         "Case x code",
         "Co-occurrence",
         "Co-occurrence (participants)",
         "Reliability",
         "Quotes",
-        "Framework matrix",
     ]
     assert rows_of(wb["Reliability"]) == [{"code": "lead-provider", "alpha": 0.81}]
     assert wb["Quotes"]["A2"].value == "+we did it together"
@@ -405,7 +465,7 @@ def test_summary_computes_the_optional_sheets_after_checking_inputs(
     summary = write_summary(analysis, tmp_path / "s.xlsx", optional=True)
 
     assert calls == [["alice", "auto"]]
-    assert summary.sheets[-2:] == ["Reliability", "Framework matrix"]
+    assert summary.sheets[-1:] == ["Reliability"]
     assert summary.notes == []
 
 
@@ -471,7 +531,8 @@ def soffice() -> str:
     return exe
 
 
-def test_libreoffice_reads_the_summary_back(summary_path, tmp_path):
+def test_libreoffice_reads_the_summary_back(internal_path, tmp_path):
+    summary_path = internal_path
     exe = soffice()
     outdir = tmp_path / "lo"
     profile = (tmp_path / "lo-profile").as_uri()
@@ -494,11 +555,11 @@ def test_libreoffice_reads_the_summary_back(summary_path, tmp_path):
     assert converted.is_file(), result.stderr
 
     wb = openpyxl.load_workbook(converted)
-    assert wb.sheetnames == SHEETS
+    assert wb.sheetnames == INTERNAL_SHEETS
     prevalence = {r["code"]: r for r in rows_of(wb["Prevalence"])}
     assert prevalence["misaligned-values"]["participants"] == 3
     assert prevalence["lead-provider"]["pct_participants"] == pytest.approx(2 / 3)
-    ws = wb["Framework matrix"]
+    ws = wb["Framework (internal)"]
     header = header_of(ws)
     texts = {}
     for row in ws.iter_rows(min_row=2):
@@ -525,3 +586,23 @@ def test_libreoffice_reads_the_summary_back(summary_path, tmp_path):
         ],
         ["Q1 We gained contracts", "Q2 We shared expertise", "Q3 Would partner again"],
     ]
+
+
+def test_summary_charts_sheet_holds_the_report_figures(summary_path):
+    wb = openpyxl.load_workbook(summary_path)
+    titles = [r["chart"] for r in rows_of(wb["Charts"])]
+    assert titles[0].startswith("Themes: % of participants (n = 3")
+    assert any(t.startswith("Survey: % agree") for t in titles)
+    with ZipFile(summary_path) as z:
+        pictures = [n for n in z.namelist() if n.startswith("xl/media/")]
+    assert len(pictures) == len(titles)
+    assert len(wb["Charts"].row_breaks.brk) == len(titles) - 1  # one chart a printed page
+
+
+def test_summary_headers_are_words(summary_path):
+    wb = openpyxl.load_workbook(summary_path)
+    assert [c.value for c in wb["Prevalence"][1]][:5] == [
+        "Code", "Name", "% of participants", "Participants", "n",
+    ]  # fmt: skip
+    assert "95% CI from" in [c.value for c in wb["Survey"][1]]
+    assert len(set(excel.PLAIN_HEADERS.values())) == len(excel.PLAIN_HEADERS)  # one way back

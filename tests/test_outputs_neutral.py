@@ -60,7 +60,7 @@ def test_control_characters_do_not_break_word_or_excel(tmp_path, small_files, su
 
 def test_terminal_output_prints_no_escape_or_bell(tmp_path, small_files, runner):
     coded_project(tmp_path, small_files, CONTROLS).close()
-    for command in (["turns"], ["segments"], ["turns", "--format", "csv"]):
+    for command in (["turns", "--wide"], ["segments", "--wide"], ["turns", "--format", "csv"]):
         result = runner.invoke(cli, ["-p", str(tmp_path / "proj"), *command])
         assert result.exit_code == 0, result.output
         assert "stretched" in result.output

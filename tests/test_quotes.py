@@ -7,6 +7,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -19,7 +20,7 @@ from mpsp_qual.consent.quotes import (
     summary_quotes,
 )
 from mpsp_qual.core.errors import QuoteError, UnknownCode
-from mpsp_qual.formats.quotebank import write_quote_bank, write_requests
+from mpsp_qual.formats.quotebank import quoted, write_quote_bank, write_requests
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "transcripts_sample"
@@ -488,3 +489,54 @@ def test_a_stale_approval_is_ignored(coded):
     # A request for it asks again, with no decision filled in.
     requests = request_quotes(coded).set_index("quote_id")
     assert requests.loc[quote, "decision"] == ""
+
+
+# -- one approval workbook per participant ----------------------------------------------------
+
+
+def test_each_participants_workbook_holds_only_their_quotes_and_names_nobody(sample_copy, tmp_path):
+    from mpsp_qual.formats.quotebank import write_request_folder
+
+    register = pd.read_csv(SAMPLE / "participants.csv", dtype=str).fillna("")
+    frame = request_quotes(sample_copy, status="all")
+    files = write_request_folder(sample_copy, frame, tmp_path / "requests")
+    assert len(files) >= 3 and "P06" not in files and "P07" not in files
+    documents = list(sample_copy.documents()["document"])
+    stems = [Path(d).stem for d in documents]
+    for pid, path in files.items():
+        text = output_text(path)
+        mine = frame[frame["participant_id"] == pid]
+        assert path.name == f"{pid}.xlsx" and len(mine)
+        # every quote of theirs, in the words the report would print
+        assert all(quoted(t) in text for t in mine["text"])
+        others = register[register["participant_id"] != pid]
+        leaked = [
+            w
+            for w in [*others["participant_id"], *others["name"], *others["speaker"],
+                      *register["organisation"], *documents, *stems]
+            if w and re.search(rf"\b{re.escape(w)}\b", text)
+        ]  # fmt: skip
+        assert not leaked, f"{path.name} names {leaked}"
+        # nor any other participant's words
+        for other in others["participant_id"]:
+            for words in frame[frame["participant_id"] == other]["text"]:
+                assert words not in text
+    assert "P01" in files and files["P01"].parent == tmp_path / "requests"
+
+
+def test_a_mixed_bank_files_each_quote_once_and_marks_the_pending(coded, tmp_path):
+    coded.record_codings(
+        "alice",
+        [("alpha.txt#1.0", "capacity-constraints", None), ("alpha.txt#1.0", "new-markets", None)],
+        segments=["alpha.txt#1.0"],
+    )
+    first = candidates(coded).drop_duplicates("quote_id").iloc[0]
+    record_decision(coded, first.quote_id, "approved")
+    out = tmp_path / "bank.md"
+    write_quote_bank(coded, out, status="all", min_words=1)
+    text = out.read_text(encoding="utf-8")
+    quotes = re.findall(r"^> “(.*)”$", text, flags=re.M)
+    assert len(quotes) == len(set(quotes))  # each quote once
+    assert "– Social care PSM (pending approval; also coded: New markets)" in text
+    approved = text.split(quoted(first.text), 1)[1].split("\n\n", 1)[0]
+    assert "pending" not in approved

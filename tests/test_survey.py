@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from pathlib import Path
 
 import openpyxl
@@ -127,7 +128,7 @@ def test_top_two_box_excludes_blank_and_dont_know(tmp_path):
     assert row["pct_disagree"] == pytest.approx(2 / 20)  # 0.1
     assert row["ci_low"] == pytest.approx(0.583982566, abs=1e-6)  # worked above
     assert row["ci_high"] == pytest.approx(0.919342338, abs=1e-6)
-    assert row["label"] == "80% agree, n = 20"
+    assert re.fullmatch(r"80% agree \(95% CI \d+-\d+%\), n = 20", row["label"])
 
 
 def test_numeric_scale_and_label_spellings(tmp_path):
@@ -142,7 +143,7 @@ def test_numeric_scale_and_label_spellings(tmp_path):
     assert row["pct_agree"] == pytest.approx(4 / 9)
     assert row["pct_neither"] == pytest.approx(3 / 9)
     assert row["pct_disagree"] == pytest.approx(2 / 9)
-    assert row["label"] == "44% agree, n = 9"  # 4/9 = 44.4%
+    assert re.fullmatch(r"44% agree \(95% CI \d+-\d+%\), n = 9", row["label"])  # 4/9 = 44.4%
 
 
 def test_yes_no_item_reports_percent_yes(tmp_path):
@@ -154,14 +155,14 @@ def test_yes_no_item_reports_percent_yes(tmp_path):
     assert row["pct_agree"] == pytest.approx(0.75)
     assert math.isnan(row["pct_neither"])
     assert row["pct_disagree"] == pytest.approx(0.25)
-    assert row["label"] == "75% yes, n = 16"
+    assert re.fullmatch(r"75% yes \(95% CI \d+-\d+%\), n = 16", row["label"])
 
 
 def test_label_rounds_half_up(tmp_path):
     # 1 agree of 8 = 12.5%, shown as 13% (not banker's 12%).
     answers = ["Agree"] + ["Disagree"] * 7
     row = only_row(survey_agreement(read_survey(one_statement(tmp_path, answers))))
-    assert row["label"] == "13% agree, n = 8"
+    assert re.fullmatch(r"13% agree \(95% CI \d+-\d+%\), n = 8", row["label"])
 
 
 @pytest.mark.parametrize(
@@ -182,7 +183,7 @@ def test_agree_top_box_only(tmp_path, agree):
     assert row["pct_agree"] == pytest.approx(0.3)
     assert row["pct_neither"] == pytest.approx(0.6)
     assert row["pct_disagree"] == pytest.approx(0.1)
-    assert row["label"] == "30% agree, n = 10"
+    assert re.fullmatch(r"30% agree \(95% CI \d+-\d+%\), n = 10", row["label"])
     assert table.attrs["agree"] == (5,)
 
 
@@ -217,10 +218,10 @@ def test_by_attribute_gives_each_group_and_its_n(tmp_path):
     assert list(table.columns) == ["statement", "sector", *AGREEMENT_COLUMNS[1:]]
     got = {(r.statement, r.sector): (r.n, r.excluded, r.agree, r.label) for r in table.itertuples()}
     assert got == {
-        ("Secure different contracts", "Education"): (2, 1, 1, "50% agree, n = 2"),
-        ("Secure different contracts", "Health"): (4, 0, 3, "75% agree, n = 4"),
-        ("Shared data", "Education"): (3, 0, 0, "0% yes, n = 3"),
-        ("Shared data", "Health"): (3, 1, 2, "67% yes, n = 3"),
+        ("Secure different contracts", "Education"): (2, 1, 1, "50% agree (95% CI 9-91%), n = 2"),
+        ("Secure different contracts", "Health"): (4, 0, 3, "75% agree (95% CI 30-95%), n = 4"),
+        ("Shared data", "Education"): (3, 0, 0, "0% yes (95% CI 0-56%), n = 3"),
+        ("Shared data", "Health"): (3, 1, 2, "67% yes (95% CI 21-94%), n = 3"),
     }
     # Statement by statement, groups sorted.
     assert list(table["sector"]) == ["Education", "Health", "Education", "Health"]
@@ -307,7 +308,7 @@ def test_windows_1252_curly_apostrophe_dont_know(tmp_path):
     row = only_row(survey_agreement(df))
     # Agree + Disagree valid, Don't know excluded: 1 of 2 = 50%.
     assert (row["n"], row["excluded"], row["agree"]) == (2, 1, 1)
-    assert row["label"] == "50% agree, n = 2"
+    assert re.fullmatch(r"50% agree \(95% CI \d+-\d+%\), n = 2", row["label"])
 
 
 def test_utf8_bom_header(tmp_path):
@@ -329,7 +330,7 @@ def test_xlsx_numbers_become_text(tmp_path):
     assert df["participant_id"].tolist() == ["101", "102", "103"]
     assert df["sector"].tolist() == ["Health", "Health", ""]
     row = only_row(survey_agreement(df))
-    assert (row["n"], row["agree"], row["label"]) == (3, 2, "67% agree, n = 3")
+    assert (row["n"], row["agree"], row["label"]) == (3, 2, "67% agree (95% CI 21-94%), n = 3")
 
 
 def test_missing_id_column(tmp_path):
@@ -379,3 +380,11 @@ def test_xlsx_rows_keep_spreadsheet_numbers_below_blank_rows(tmp_path):
     assert list(df.columns) == ["participant_id", "Q1"]
     with pytest.raises(SurveyError, match=r'row 6 "Agre"'):
         survey_agreement(df)
+
+
+def test_a_register_given_as_a_survey_is_named(small_files):
+    from mpsp_qual.core.errors import SurveyError
+    from mpsp_qual.inputs.survey_io import read_survey
+
+    with pytest.raises(SurveyError, match="is a participants register .*not survey responses"):
+        read_survey(small_files["register"])

@@ -23,6 +23,7 @@ from statistics import NormalDist
 import pandas as pd
 
 from mpsp_qual.core.errors import SurveyError
+from mpsp_qual.core.numbers import percent
 from mpsp_qual.inputs.survey_io import read_survey
 
 __all__ = [
@@ -413,7 +414,9 @@ def _summarise(
         label = "no valid answers"
     else:
         word = "yes" if kind == YES_NO else "agree"
-        label = f"{_percent(agreed, n)}% {word}, n = {n}"
+        # The interval goes with the figure wherever it is pasted (halves rounded up).
+        lo, hi = (percent(x).rstrip("%") for x in (low, high))
+        label = f"{_percent(agreed, n)}% {word} (95% CI {lo}-{hi}%), n = {n}"
     return {
         "type": kind,
         "n": n,

@@ -133,20 +133,23 @@ def quotes_step(project, outdir: PathLike, *, log: Callable[[str], None], show) 
     from mpsp_qual.app.quoting import approve_quotes
     from mpsp_qual.consent.approvals import request_quotes
     from mpsp_qual.consent.verify import verify_draft
-    from mpsp_qual.formats.quotebank import fill_decisions, write_quote_bank, write_requests
+    from mpsp_qual.formats.quotebank import fill_decisions, write_quote_bank, write_request_folder
 
     out = Path(outdir)
     draft = SAMPLE / "draft_report.md"
     if draft.is_file():
         requests = request_quotes(project, draft=draft)
         if len(requests):
-            path = out / "quote_requests.xlsx"
-            write_requests(project, requests, path)
-            fill_decisions(path, "approved", decided_at="2025-03-31")
-            report = approve_quotes(project, path)
+            folder = out / "quote_requests"
+            files = write_request_folder(project, requests, folder)
+            recorded = 0
+            for path in files.values():
+                fill_decisions(path, "approved", decided_at="2025-03-31")
+                recorded += approve_quotes(project, path).recorded
             log(
                 f"Quote requests: the {len(requests)} quotes the draft uses went to their "
-                f"participants ({path}), who approved them: {report.recorded} decisions recorded."
+                f"{len(files)} participants ({folder}/, one workbook each), who approved them: "
+                f"{recorded} decisions recorded."
             )
         else:
             log("Quote requests: every quote the draft uses has a decision already.")

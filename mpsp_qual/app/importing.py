@@ -235,4 +235,11 @@ class ImportService:
         if people is not None or to_write:
             name = Path(register).name if register is not None else "the register"
             report.warnings.extend(self.participants.warnings(name))
+        if not self.participants.participant_objects():
+            # Without a register every speaker is an interviewer: nothing would be counted.
+            report.warnings.append(
+                "no participants register is loaded, so no speaker is a participant and "
+                "nothing imported will be coded, counted or quoted; load the register "
+                "(register FILE) and the imported transcripts count."
+            )
         return report

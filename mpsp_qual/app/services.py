@@ -93,9 +93,30 @@ def write_requests(*args: Any, **kwargs: Any) -> Any:
     return target(*args, **kwargs)
 
 
+@_doc("mpsp_qual.formats.quotebank.write_request_folder")
+def write_request_folder(*args: Any, **kwargs: Any) -> Any:
+    from mpsp_qual.formats.quotebank import write_request_folder as target
+
+    return target(*args, **kwargs)
+
+
 @_doc("mpsp_qual.formats.quotebank.write_quote_bank")
 def write_quote_bank(*args: Any, **kwargs: Any) -> Any:
     from mpsp_qual.formats.quotebank import write_quote_bank as target
+
+    return target(*args, **kwargs)
+
+
+@_doc("mpsp_qual.formats.findings.write_findings")
+def write_findings(*args: Any, **kwargs: Any) -> Any:
+    from mpsp_qual.formats.findings import write_findings as target
+
+    return target(*args, **kwargs)
+
+
+@_doc("mpsp_qual.formats.charts.write_charts")
+def write_charts(*args: Any, **kwargs: Any) -> Any:
+    from mpsp_qual.formats.charts import write_charts as target
 
     return target(*args, **kwargs)
 
@@ -342,6 +363,8 @@ __all__ = [
     "write_disagreements",
     "write_quote_bank",
     "write_requests",
+    "write_charts",
+    "write_findings",
     "write_summary",
     "write_table",
 ]

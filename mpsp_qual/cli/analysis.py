@@ -205,19 +205,31 @@ def survey(
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("summary.xlsx"),
     show_default=True,
-    help="The workbook to write (.xlsx).",
+    help="The summary workbook (.xlsx) or the findings draft (.docx) to write.",
 )
 @coder_option
 @click.option(
     "--survey",
     "survey_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Survey responses (.csv or .xlsx) for the Survey sheet.",
+    help="Survey responses (.csv or .xlsx) for the Survey sheet, chapter and charts.",
 )
 @click.option(
     "--by", multiple=True, metavar="ATTRIBUTE", help="Break prevalence down by (repeatable)."
 )
 @click.option("--agree", multiple=True, metavar="LEVELS", help="Survey levels that count as agree.")
+@click.option(
+    "--charts",
+    "charts_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write every chart to this folder as PNG and SVG.",
+)
+@click.option(
+    "--internal",
+    is_flag=True,
+    help="Also write the Framework matrix (verbatim excerpts not cleared for quoting) and "
+    "transcript names; every sheet and page is then marked internal.",
+)
 @pass_project
 def report(
     project: Project,
@@ -226,25 +238,69 @@ def report(
     survey_file: Path | None,
     by: tuple[str, ...],
     agree: tuple[str, ...],
+    charts_dir: Path | None,
+    internal: bool,
 ) -> None:
-    """Write the summary workbook: prevalence, breakdowns, matrices, survey, framework.
+    """Write the summary workbook or the findings draft (by -o's extension), and charts.
+
+    Without --internal the workbook holds no participant's words but approved,
+    redacted quotes, so it can leave the team; the findings draft (.docx) has a
+    chapter per theme with its figures, chart and approved quotes, and never holds
+    anything else.
 
     \b
     Example:
       mpsp-qual report -o summary.xlsx --survey survey.csv --by sector --by role
+      mpsp-qual report -o findings.docx --by sector --charts charts/
+      mpsp-qual report -o team-summary.xlsx --internal
     """
-
-    summary = services.write_summary(
-        project,
-        output,
-        coder=coder,
-        survey=survey_file,
-        by=_split(by) or (),
-        agree=_split(agree),
-        optional=True,
-    )
-    for note in summary.notes:
-        warn(note)
-    click.echo(
-        f"Wrote {summary.path} (coder {summary.coder}; sheets: {', '.join(summary.sheets)})."
-    )
+    suffix = output.suffix.lower()
+    if suffix not in (".xlsx", ".docx"):
+        raise click.ClickException(
+            f"{output}: the report is written as .xlsx (the summary workbook) or .docx (the "
+            "findings draft); name the file e.g. summary.xlsx or findings.docx."
+        )
+    if suffix == ".docx" and internal:
+        raise click.UsageError(
+            "--internal is for the workbook; the findings draft never holds "
+            "text not cleared for quoting."
+        )
+    attributes = _split(by) or []
+    agreement = None
+    if survey_file is not None and (suffix == ".docx" or charts_dir is not None):
+        agreement = services.survey_agreement(
+            services.read_survey(survey_file), agree=_split(agree)
+        )
+    if suffix == ".docx":
+        if len(attributes) > 1:
+            warn(f"the findings draft breaks down by one attribute: {attributes[0]}.")
+        findings = services.write_findings(
+            project,
+            output,
+            coder=coder,
+            by=attributes[0] if attributes else None,
+            survey=agreement,
+        )
+        click.echo(
+            f"Wrote {findings.path} (coder {findings.coder}; {findings.themes} themes, "
+            f"{findings.quotes} approved quotes)."
+        )
+    else:
+        summary = services.write_summary(
+            project,
+            output,
+            coder=coder,
+            survey=survey_file,
+            by=attributes,
+            agree=_split(agree),
+            optional=True,
+            internal=internal,
+        )
+        for note in summary.notes:
+            warn(note)
+        click.echo(
+            f"Wrote {summary.path} (coder {summary.coder}; sheets: {', '.join(summary.sheets)})."
+        )
+    if charts_dir is not None:
+        files = services.write_charts(project, charts_dir, coder=coder, survey=agreement)
+        click.echo(f"Wrote {len(files)} chart files (PNG and SVG) to {charts_dir}.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import functools
 import sys
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,8 +69,50 @@ def os_error_message(exc: OSError) -> str:
     return f"{where}: {reason}; check the path and its folder, then run the command again."
 
 
+def project_first(args: list[str]) -> list[str]:
+    """The arguments with ``-p DIR`` / ``--project DIR`` moved before the command name, so
+    that ``mpsp-qual prevalence -p study`` works as ``mpsp-qual -p study prevalence``."""
+    head: list[str] = []
+    rest: list[str] = []
+    moved: list[str] = []
+    i, seen_command = 0, False
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if not seen_command:
+            if not arg.startswith("-"):
+                seen_command = True
+                rest.append(arg)
+            else:
+                head.append(arg)
+                if arg in ("-p", "--project") and i + 1 < len(args):
+                    head.append(args[i + 1])
+                    i += 1
+            i += 1
+            continue
+        if arg in ("-p", "--project") and i + 1 < len(args):
+            moved += ["--project", args[i + 1]]
+            i += 2
+            continue
+        if arg.startswith("--project="):
+            moved.append(arg)
+        elif arg.startswith("-p") and len(arg) > 2 and not arg.startswith("--"):
+            moved += ["--project", arg[2:]]
+        else:
+            rest.append(arg)
+        i += 1
+    return [*head, *moved, *rest]
+
+
 class Group(click.Group):
     """A click group that turns library errors into one clean line and exit status 1."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            args = project_first(list(args))
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -135,8 +178,25 @@ coder_option = click.option(
 )
 
 
+TERMINAL_WIDTH = 80
+WIDE_KEY = "mpsp_qual.wide"
+
+
+def _remember_wide(ctx: click.Context, _param, value: bool) -> bool:
+    ctx.meta[WIDE_KEY] = value
+    return value
+
+
 def output_options(f):
-    """``--format table|csv|json`` and ``-o FILE`` for every command that prints a table."""
+    """``--format table|csv|json``, ``-o FILE`` and ``--wide`` for every command that prints a
+    table (tables fit 80 columns unless ``--wide``)."""
+    f = click.option(
+        "--wide",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember_wide,
+        help="Print the table at full width (default: fitted to 80 columns).",
+    )(f)
     f = click.option(
         "-o",
         "--output",
@@ -161,9 +221,10 @@ def emit(frame: pd.DataFrame, fmt: str, output: Path | None, *, title: str | Non
         services.write_table(frame, output, None if fmt == "table" else fmt)
         click.echo(f"Wrote {output} ({len(frame)} rows).", err=True)
         return
+    wide = click.get_current_context().meta.get(WIDE_KEY, False)
     if title and fmt == "table":
-        click.echo(title)
-    click.echo(services.render(frame, fmt), nl=False)
+        click.echo(title if wide else textwrap.fill(title, TERMINAL_WIDTH))
+    click.echo(services.render(frame, fmt, width=None if wide else TERMINAL_WIDTH), nl=False)
 
 
 def warn(message: str) -> None:

@@ -125,9 +125,15 @@ def quotes(ctx, code, coder, redact, min_words, max_words, status, attribution, 
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     required=True,
-    help="The request workbook to write (.xlsx).",
+    help="The folder to write one workbook per participant into (or FILE.xlsx with --participant).",
+)
+@click.option(
+    "--participant",
+    metavar="ID",
+    default=None,
+    help="Only this participant's workbook.",
 )
 @click.option(
     "--draft",
@@ -138,19 +144,28 @@ def quotes(ctx, code, coder, redact, min_words, max_words, status, attribution, 
     "--all", "all_", is_flag=True, help="Include quotes already decided (decisions filled in)."
 )
 @pass_project
-def request(project: Project, code, coder, redact, min_words, max_words, output, draft, all_):
-    """Write a workbook asking each participant to approve their quotes.
+def request(
+    project: Project, code, coder, redact, min_words, max_words, output, participant, draft, all_
+):
+    """Write one workbook per participant asking them to approve their quotes.
 
-    One sheet per participant, with a Decision dropdown (approved, declined,
-    approved with edits) and a column for the edited text. Import it back with
-    `quotes approve`.
+    Each workbook holds only that participant's quotes, with a Decision dropdown
+    (approved, declined, approved with edits) and a column for the edited text;
+    its quote ids name no transcript, so it can be sent as it is. Import the
+    returned workbooks with `quotes approve`.
 
     \b
     Examples:
-      mpsp-qual quotes request -o requests.xlsx
-      mpsp-qual quotes request --draft report.docx -o requests.xlsx
+      mpsp-qual quotes request -o requests/
+      mpsp-qual quotes request --participant P03 -o P03.xlsx
+      mpsp-qual quotes request --draft report.docx -o requests/
     """
-
+    single = output.suffix.lower() == ".xlsx"
+    if single and participant is None:
+        raise click.UsageError(
+            "quote requests are one workbook per participant: give a folder (-o requests/), "
+            "or --participant ID with -o FILE.xlsx."
+        )
     frame = services.request_quotes(
         project,
         code=code,
@@ -161,33 +176,59 @@ def request(project: Project, code, coder, redact, min_words, max_words, output,
         min_words=min_words,
         max_words=max_words,
     )
-    n = services.write_requests(project, frame, output)
-    people = frame["participant_id"].nunique() if n else 0
-    click.echo(f"Wrote {output}: {n} quotes for {people} participants.")
+    if single:
+        mine = frame[frame["participant_id"] == participant]
+        if mine.empty:
+            raise click.ClickException(
+                f"there are no quotes of {participant} to ask about; check the participant id, "
+                "or pass --all to include quotes already decided."
+            )
+        n = services.write_requests(project, mine, output)
+        click.echo(f"Wrote {output}: {n} quotes for {participant}.")
+        return
+    files = services.write_request_folder(project, frame, output, participant=participant)
+    n = sum(len(frame[frame["participant_id"] == pid]) for pid in files)
+    if not files:
+        warn("there are no pending quotes to ask about; nothing was written.")
+    click.echo(f"Wrote {len(files)} workbooks to {output}: {n} quotes, one file per participant.")
 
 
 @quotes.command("approve")
-@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("workbooks", nargs=-1, required=True, type=click.Path(path_type=Path))
 @pass_project
-def approve(project: Project, workbook: Path) -> None:
-    """Record the decisions of a filled-in request workbook.
+def approve(project: Project, workbooks: tuple[Path, ...]) -> None:
+    """Record the decisions of filled-in request workbooks (files, or a folder of them).
 
-    Nothing is recorded if any row has a problem: a quote whose transcript was
-    re-imported since the workbook was written (request the quotes again), or an
-    edited text that is not an edit of its quote or repeats someone else's words.
+    Nothing of a workbook is recorded if any of its rows has a problem: a quote
+    whose transcript was re-imported since the workbook was written (request the
+    quotes again), or an edited text that is not an edit of its quote or repeats
+    someone else's words.
 
     \b
     Example:
-      mpsp-qual quotes approve requests.xlsx
+      mpsp-qual quotes approve requests/P01.xlsx requests/P03.xlsx
+      mpsp-qual quotes approve requests/
     """
-    report = services.approve_quotes(project, workbook)
-    for note in report.notes:
-        warn(note)
-    counts = ", ".join(f"{n} {d}" for d, n in sorted(report.counts.items())) or "none"
-    click.echo(
-        f"Recorded {report.recorded} decisions ({counts}); {report.unchanged} unchanged, "
-        f"{report.undecided} still pending."
-    )
+    files = [
+        f
+        for w in workbooks
+        for f in (sorted(w.glob("*.xlsx")) if w.is_dir() else [w])
+        if not f.name.startswith("~$")  # Excel's lock files beside an open workbook
+    ]
+    if not files:
+        raise click.ClickException(
+            f"{workbooks[0]} holds no .xlsx workbooks; give the returned request workbooks."
+        )
+    for workbook in files:
+        report = services.approve_quotes(project, workbook)
+        for note in report.notes:
+            warn(note)
+        counts = ", ".join(f"{n} {d}" for d, n in sorted(report.counts.items())) or "none"
+        where = f"{workbook.name}: " if len(files) > 1 else ""
+        click.echo(
+            f"{where}Recorded {report.recorded} decisions ({counts}); {report.unchanged} "
+            f"unchanged, {report.undecided} still pending."
+        )
 
 
 @quotes.command("require-approval")

@@ -69,8 +69,9 @@ def sheet_export(
 ) -> None:
     """Write a coding sheet: one row per participant segment, one column per code.
 
-    The coder marks x (or 1) under each code that applies and may write a memo;
-    the hidden columns (segment id, text hash) must stay as they are.
+    The coder marks x (or 1) under each code that applies, marks the row done (or
+    "no code applies") when finished, and may write a memo; only rows marked done
+    are recorded. The hidden columns (segment id, text hash) must stay as they are.
 
     \b
     Example:
@@ -106,14 +107,28 @@ def sheet_export(
 def sheet_import(project: Project, file: Path, coder: str | None) -> None:
     """Record a filled coding sheet as its coder's codings and memos.
 
-    The whole sheet is refused, every problem listed by cell, if anything is
-    wrong. Importing a coder's sheet again replaces their codings on its segments.
+    Only rows marked done (or "no code applies") are recorded. The whole sheet is
+    refused, every problem listed by cell, if anything is wrong. Importing a
+    coder's sheet again replaces their codings on its finished rows.
 
     \b
     Example:
       mpsp-qual sheet import bob.xlsx
     """
     summary = services.import_sheet(project, file, coder=coder)
+    if summary["not_done"]:
+        one = len(summary["not_done"]) == 1
+        warn(
+            f"{_n(len(summary['not_done']), 'row')} of {summary['file']} "
+            f"{'has' if one else 'have'} codes marked but {'is' if one else 'are'} not marked "
+            f"done; {'it was' if one else 'they were'} not recorded (mark "
+            f"{'it' if one else 'them'} done and import again)."
+        )
+    if not summary["segments"]:
+        warn(
+            f"no row of {summary['file']} is marked done or 'no code applies', so nothing was "
+            "recorded; mark each finished row and import the sheet again."
+        )
     skipped = summary["skipped_withdrawn"]
     if skipped:
         warn(f"skipped {_n(len(skipped), 'segment')} of withdrawn participants.")

@@ -44,6 +44,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from mpsp_qual.coding.evidence import matches
+from mpsp_qual.core.errors import ProjectError
 from mpsp_qual.core.model import AUTO_CODER, Codebook
 from mpsp_qual.inputs.segment import TokenData, _lemma_table, get_nlp, lemma_tokens
 from mpsp_qual.store import suggestions as suggestions_store
@@ -278,6 +279,31 @@ def suggestion_score(evidence: Any) -> float:
     return max((float(m.get("score", 100)) for m in matches(evidence)), default=100.0)
 
 
+def _check_something_to_code(project) -> None:
+    """Refuse a run that could only code nothing, naming what is missing."""
+    project.codebook  # noqa: B018 - raises first when there is no codebook at all
+    if project.documents().empty:
+        raise ProjectError(
+            "there are no transcripts to code; import them first with {hint}.",
+            hint="import FILES",
+        )
+    people = project.participants()
+    if people.empty:
+        raise ProjectError(
+            "there are no participant segments to code: no participants register is loaded, "
+            "so every speaker counts as an interviewer; load one with {hint}.",
+            hint="register FILE",
+        )
+    segments = project.segments(participants_only=True)
+    if segments.empty:
+        raise ProjectError(
+            "there are no participant segments to code: no speaker in the imported "
+            "transcripts is in the participants register; check its transcript and speaker "
+            "columns against the speaker labels of the transcripts, and load it again with {hint}.",
+            hint="register FILE",
+        )
+
+
 def autocode(project, *, dry_run: bool = False, progress: Progress | None = None) -> pd.DataFrame:
     """Auto-code every participant segment and record the codings under ``auto``.
 
@@ -296,13 +322,15 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
         ``frame.attrs`` holds ``segments`` (segments coded), ``codings`` and ``dry_run``.
 
     Raises:
-        ProjectError: the project has no codebook.
+        ProjectError: the project has no codebook, or nothing to code: no transcripts,
+            no participants register, or no registered speaker in the transcripts.
 
     Example:
         >>> counts = autocode(project)  # doctest: +SKIP
         >>> counts.set_index("code").loc["capacity-constraints", "participants"]  # doctest: +SKIP
         4
     """
+    _check_something_to_code(project)
 
     def matched() -> tuple[list[str], list]:
         ids, found = match_segments(project, progress=progress)

@@ -25,6 +25,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
+from mpsp_qual.consent.public_ids import resolve_quote_id
 from mpsp_qual.consent.quotes import (
     BANK_COLUMNS,
     candidates,
@@ -307,7 +308,7 @@ def record_decisions(project, source: PathLike, rows: list, problems: list[str])
     todo = []
     runs: SpokenRuns | None = None  # built only if the workbook holds an edit
     for row in rows:
-        parsed = parse_quote_id(row.quote_id)
+        parsed = resolve_quote_id(project, row.quote_id)
         seg = None
         if parsed is not None:
             seg = project.store.documents.segment_span(parsed[0])

@@ -131,10 +131,19 @@ class Codebook:
         for code in self.codes:
             if code.id == code_id:
                 return code
+        import difflib
+
         from mpsp_qual.core.errors import UnknownCode
 
+        # A slip (capacity-constraint, Capacity constraints) is the usual cause: name the code.
+        by_name = {c.name.casefold(): c.id for c in self.codes}
+        close = difflib.get_close_matches(str(code_id), [c.id for c in self.codes], n=1, cutoff=0.6)
+        if not close:
+            named = difflib.get_close_matches(str(code_id).casefold(), list(by_name), n=1)
+            close = [by_name[named[0]]] if named else []
+        guess = f" (did you mean {close[0]!r}?)" if close else ""
         raise UnknownCode(
-            f"the codebook has no code {code_id!r}; {{hint}} lists them.", hint="codes"
+            f"the codebook has no code {code_id!r}{guess}; {{hint}} lists them.", hint="codes"
         )
 
     def children(self, code_id: str | None) -> list[Code]:

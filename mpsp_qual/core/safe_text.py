@@ -18,8 +18,9 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _TABLE = {ord(c): " " for c in _SPACE_LIKE}
 
 #: CommonMark lets any ASCII punctuation be escaped with a backslash; these are the
-#: characters that can start markup anywhere in a line.
-_INLINE = re.compile(r"([\\`*_{}\[\]()<>#!|~&$])")
+#: characters that can start markup anywhere in a line (escaped brackets leave no link
+#: or image, so parentheses may stay as they are).
+_INLINE = re.compile(r"([\\`*_\[\]<>#|~&])")
 #: Markup that only counts at the start of a line: lists, headings, rules, quotes.
 _LINE_START = re.compile(r"^(\s*)([-+=])", re.M)
 _NUMBERED = re.compile(r"^(\s*\d+)\.", re.M)

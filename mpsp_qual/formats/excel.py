@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from mpsp_qual.analysis import aggregate
+from mpsp_qual.core import numbers
 from mpsp_qual.core.errors import AnalysisError, ReliabilityError
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import AUTO_CODER, CONSENSUS_CODER, PathLike
@@ -39,6 +40,7 @@ from mpsp_qual.formats.cells import set_text_cell
 from mpsp_qual.store.db import now
 
 __all__ = [
+    "INTERNAL_MARK",
     "OptionalTables",
     "Summary",
     "optional_tables",
@@ -46,6 +48,8 @@ __all__ = [
     "write_summary",
 ]
 
+#: Groups smaller than this are flagged beside their percentages.
+SMALL_GROUP = 5
 #: Excel refuses cells longer than this.
 MAX_CELL_CHARS = 32767
 _MAX_WIDTH = 60
@@ -58,10 +62,8 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
 
 
-def is_percent_column(name: object) -> bool:
-    """Columns holding fractions shown as ``0%``: ``pct_*``, ``ci_low``, ``ci_high``, ``... %``."""
-    text = str(name)
-    return text.startswith("pct") or text in ("ci_low", "ci_high") or text.endswith("%")
+#: Columns holding fractions, shown as ``0%`` (the terminal's rule too).
+is_percent_column = numbers.is_percent_column
 
 
 def _cell_value(value: Any) -> Any:
@@ -100,14 +102,41 @@ def _sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
-def write_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
-    """Write a DataFrame into an empty worksheet, formatted, every text cell as text."""
-    headers = [str(c) for c in frame.columns]
-    if not headers:
+#: Headers a reader sees in the summary workbook, for the tables' column names.
+PLAIN_HEADERS = {
+    "item": "Item", "value": "Value", "sha256": "SHA-256", "note": "Note", "id": "Id",
+    "parent": "Parent", "level": "Level", "name": "Name", "description": "Description",
+    "include": "Use when", "exclude": "Not when", "keywords": "Keywords",
+    "exclude_keywords": "Not with", "examples": "Examples", "color": "Colour",
+    "codable": "Codable", "fuzzy": "Fuzzy match", "code": "Code",
+    "pct_participants": "% of participants", "participants": "Participants",
+    "segments": "Segments", "documents": "Documents", "chart": "Chart",
+    "participant_id": "Participant", "attribution": "Attributed as", "statement": "Statement",
+    "type": "Type", "excluded": "Not counted", "agree": "Agree", "pct_agree": "% agree",
+    "pct_neither": "% neither", "pct_disagree": "% disagree", "ci_low": "95% CI from",
+    "ci_high": "95% CI to", "label": "Label", "n_units": "Units", "applied": "Applied",
+    "percent_agreement": "% agreement", "kappa": "Kappa", "kappa_kind": "Kappa kind",
+    "alpha": "Alpha", "alpha_low": "Alpha 95% from", "alpha_high": "Alpha 95% to",
+    "verdict": "Verdict", "quote_id": "Quote id", "code_name": "Code name",
+    "start_time": "Time", "words": "Words", "strength": "Strength", "status": "Status",
+    "decision": "Decision", "text": "Quote", "document": "Document", "segment_id": "Segment",
+    "start": "Start", "end": "End", "region": "Region", "sector": "Sector",
+}  # fmt: skip
+
+
+def write_sheet(ws: Worksheet, frame: pd.DataFrame, *, plain: bool = False) -> None:
+    """Write a DataFrame into an empty worksheet, formatted, every text cell as text.
+
+    With ``plain``, column names in :data:`PLAIN_HEADERS` head their columns in words
+    (``pct_participants`` as "% of participants"); formats follow the names either way.
+    """
+    names = [str(c) for c in frame.columns]
+    if not names:
         return
+    headers = [PLAIN_HEADERS.get(h, h) if plain else h for h in names]
     widths = [len(h) for h in headers]
     wrap = [False] * len(headers)
-    percent = [is_percent_column(h) for h in headers]
+    percent = [is_percent_column(h) for h in names]
     for j, header in enumerate(headers, 1):
         cell = ws.cell(row=1, column=j)
         set_text_cell(cell, _cell_value(header))
@@ -122,6 +151,10 @@ def write_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
             if percent[j] and isinstance(value, (int, float)):
                 cell.number_format = "0%"
                 length = 4
+            elif isinstance(value, float):
+                # Rounded for reading, the full value kept in the cell (87.0967... shows 87.1).
+                cell.number_format = "0.0" if names[j].startswith("percent") else "0.000"
+                length = 7
             elif isinstance(value, str):
                 length = max((len(line) for line in value.split("\n")), default=0)
                 wrap[j] = wrap[j] or length > _WRAP_OVER or "\n" in value
@@ -341,7 +374,8 @@ def _by_wide(long: pd.DataFrame, by: str) -> pd.DataFrame:
     wide = first[["code", "name", "level"]].reset_index(drop=True)
     for group, part in long.groupby(by, sort=True):
         n = int(part["n"].iloc[0])
-        label = f"{_blank_label(str(group))} (n = {n})"
+        small = ", small group" if n < SMALL_GROUP else ""
+        label = f"{_blank_label(str(group))} (n = {n}{small})"
         part = part.reset_index(drop=True)
         wide[f"{label}: participants"] = part["participants"]
         wide[f"{label}: %"] = part["pct_participants"]
@@ -385,14 +419,175 @@ def _percent_chart(
     ws.add_chart(chart, anchor)
 
 
-def _color_scale(ws: Worksheet, frame: pd.DataFrame, first_col: int) -> None:
+def _charts_sheet(analysis, responses, agree):
+    """A Charts sheet: the report's figures (``report --charts``) as pictures, one a page.
+
+    Left out, with nothing said, where matplotlib or Pillow is missing: the native charts
+    on the Prevalence and Survey sheets still show the figures.
+    """
+    try:
+        from openpyxl.drawing.image import Image
+        from PIL import Image as _pillow  # noqa: F401 - openpyxl needs it to embed pictures
+
+        from mpsp_qual.formats import charts
+    except ImportError:
+        return None
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from mpsp_qual.analysis.survey import survey_agreement
+
+    survey = survey_agreement(responses, agree=agree) if responses is not None else None
+    pictures = []
+    for fig in charts.figures(analysis.project, analysis=analysis, survey=survey):
+        buffer = io.BytesIO()
+        fig.figure.savefig(buffer, format="png", dpi=110)
+        plt.close(fig.figure)
+        buffer.seek(0)
+        pictures.append((fig.title, buffer))
+    if not pictures:
+        return None
+    frame = pd.DataFrame({"chart": [title for title, _ in pictures]})
+
+    def place(ws: Worksheet, _frame: pd.DataFrame) -> None:
+        from openpyxl.worksheet.pagebreak import Break
+
+        # Titles stay in column A (so the sheet lists its charts); pictures go beside them,
+        # each on its own printed page.
+        row = 2
+        for k, (_title, buffer) in enumerate(pictures):
+            image = Image(buffer)
+            scale = 600 / image.width
+            image.width, image.height = image.width * scale, image.height * scale
+            ws.add_image(image, f"C{row}")
+            rows = int(image.height / 20) + 2
+            if k:
+                ws.row_breaks.append(Break(id=row - 1))
+            row += rows
+
+    return ("Charts", frame, place)
+
+
+def _headline_first(prevalence: pd.DataFrame) -> pd.DataFrame:
+    """The prevalence table as a reader wants it: the % of participants beside the name."""
+    first = ["code", "name", "pct_participants", "participants", "n"]
+    return prevalence[[*first, *(c for c in prevalence.columns if c not in first)]]
+
+
+def _outline(ws: Worksheet, frame: pd.DataFrame, codebook) -> None:
+    """Codebook order shown as an outline: names indented by level, parent codes bold."""
+    parents = {c.parent for c in codebook if c.parent}
+    name_col = frame.columns.get_loc("name") + 1
+    bold = Font(bold=True)
+    for i, code in enumerate(frame["code"], start=2):
+        level = codebook.level(code) if code in codebook else 1
+        ws.cell(row=i, column=name_col).alignment = Alignment(
+            horizontal="left", indent=level - 1, vertical="top"
+        )
+        if code in parents:
+            for j in range(1, len(frame.columns) + 1):
+                ws.cell(row=i, column=j).font = bold
+
+
+def _color_scale(
+    ws: Worksheet, frame: pd.DataFrame, first_col: int, *, skip_diagonal: bool = False
+) -> None:
+    """A white-to-red scale over the counts; with ``skip_diagonal`` (a code x code matrix)
+    a code's cell with itself, which only repeats its own frequency, is left out of the
+    scale so that it does not wash out every other cell."""
     if len(frame) == 0 or len(frame.columns) < first_col:
         return
-    ref = f"{get_column_letter(first_col)}2:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+    last = get_column_letter(len(frame.columns))
+    ref = f"{get_column_letter(first_col)}2:{last}{len(frame) + 1}"
+    if skip_diagonal:
+        columns = {str(c): j for j, c in enumerate(frame.columns, start=1)}
+        parts = []
+        for i, code in enumerate(frame.iloc[:, 0], start=2):
+            diagonal = columns.get(str(code))
+            spans = (
+                [(first_col, len(frame.columns))]
+                if diagonal is None or diagonal < first_col
+                else [(first_col, diagonal - 1), (diagonal + 1, len(frame.columns))]
+            )
+            parts += [
+                f"{get_column_letter(a)}{i}:{get_column_letter(b)}{i}" for a, b in spans if a <= b
+            ]
+        ref = " ".join(parts)
     ws.conditional_formatting.add(
         ref,
         ColorScaleRule(start_type="min", start_color="FFFFFF", end_type="max", end_color="F8696B"),
     )
+
+
+#: What a cell of each matrix counts, said at the top of its printed pages.
+CELL_COUNTS = {
+    "Case x code": "each cell: the participant's segments with the code (sub-codes included)",
+    "Co-occurrence": "each cell: segments with both codes; blank where one code is part of "
+    "the other, and a code with itself is left out of the colour scale",
+    "Co-occurrence (participants)": "each cell: participants with both codes; blank where "
+    "one code is part of the other",
+}
+
+#: What every sheet and printed page of a workbook holding unreleased text says.
+INTERNAL_MARK = "internal - contains text not cleared for quoting"
+_INTERNAL_FILL = PatternFill("solid", start_color="C00000", end_color="C00000")
+
+
+def page_setup(ws: Worksheet, *, internal: bool = False, note: str = "") -> None:
+    """Print a sheet landscape, fitted to the page width, its header row on every page,
+    ``note`` (what the figures count) at the top left of each page.
+
+    With ``internal``, :data:`INTERNAL_MARK` heads every printed page and the sheet's tab
+    turns red.
+    """
+    if note:
+        ws.oddHeader.left.text = note
+        ws.oddHeader.left.size = 8
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if ws.max_row > 1:
+        ws.print_title_rows = "1:1"
+    ws.oddFooter.center.text = "&A - page &P of &N"
+    if internal:
+        for header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
+            header.center.text = INTERNAL_MARK.upper()
+            header.center.color = "C00000"
+        ws.sheet_properties.tabColor = "C00000"
+
+
+def _anonymous_transcripts(about: pd.DataFrame) -> pd.DataFrame:
+    """The About rows with each transcript's file name (which may name an organisation)
+    replaced by a number; the SHA-256 still identifies the file for the team."""
+    about = about.copy()
+    rows = about["item"] == "Transcript"
+    about.loc[rows, "value"] = [f"transcript {i}" for i in range(1, int(rows.sum()) + 1)]
+    return about
+
+
+#: The Quotes sheet's columns in a workbook that leaves the team.
+OUTGOING_QUOTE_COLUMNS = [
+    "quote_id", "code", "code_name", "participant_id", "attribution", "start_time", "words",
+    "status", "decision", "text",
+]  # fmt: skip
+
+
+def outgoing_quotes(project, quotes: pd.DataFrame, *, internal: bool = False) -> pd.DataFrame:
+    """Quote rows as a file that leaves the team may hold them: through the consent gate,
+    without document names or offsets, with ids that name no transcript."""
+    from mpsp_qual.consent.public_ids import public_quote_ids
+    from mpsp_qual.consent.quotes import gate
+
+    if len(quotes) and "participant_id" in quotes.columns:
+        quotes = gate(project, quotes)
+    if internal or "quote_id" not in quotes.columns:
+        return quotes
+    public = public_quote_ids(project, list(quotes["quote_id"]))
+    out = quotes.assign(quote_id=[public[q] for q in quotes["quote_id"]])
+    return out[[c for c in OUTGOING_QUOTE_COLUMNS if c in out.columns]]
 
 
 def _read_survey_input(survey: PathLike | pd.DataFrame | None):
@@ -417,6 +612,7 @@ def write_summary(
     reliability: pd.DataFrame | None = None,
     quotes: pd.DataFrame | None = None,
     optional: bool = False,
+    internal: bool = False,
 ) -> Summary:
     """Write the analyst's summary workbook, whole or not at all.
 
@@ -441,6 +637,11 @@ def write_summary(
         optional: Compute the Reliability and Quotes tables not given, when the
             project supports them (see :func:`optional_tables`), once every input
             has been checked; ``Summary.notes`` says why one was left out.
+        internal: Also write the Framework matrix (unredacted excerpts of every
+            participant, not behind the consent gate) and the transcripts' file names;
+            every sheet then says :data:`INTERNAL_MARK` on screen and on every printed
+            page. Without it the workbook holds no verbatim text but approved,
+            redacted quotes, and no identifier that names a transcript.
 
     Returns:
         A :class:`Summary` with the path, the sheet names, the coder used and notes.
@@ -475,7 +676,14 @@ def write_summary(
             anchor=f"{get_column_letter(len(frame.columns) + 2)}2",
         )
 
-    sheets.append(("Prevalence", prevalence, prevalence_chart))
+    prevalence = _headline_first(prevalence)
+    sheets.append(
+        (
+            "Prevalence",
+            prevalence,
+            lambda ws, f: (prevalence_chart(ws, f), _outline(ws, f, analysis.codebook)),
+        )
+    )
     for attribute in by:
         long = analysis.prevalence(by=attribute)
         sheets.append((f"By {attribute}", _by_wide(long, attribute), None))
@@ -494,7 +702,7 @@ def write_summary(
             (
                 title,
                 analysis.cooccurrence(unit=unit),
-                lambda ws, f: _color_scale(ws, f, 3),
+                lambda ws, f: _color_scale(ws, f, 3, skip_diagonal=True),
             )
         )
     if responses is not None:
@@ -525,18 +733,34 @@ def write_summary(
     if reliability is not None:
         sheets.append(("Reliability", reliability, None))
     if quotes is not None:
-        sheets.append(("Quotes", quotes, None))
-    sheets.append(("Framework matrix", analysis.framework_matrix(), None))
+        sheets.append(("Quotes", outgoing_quotes(project, quotes, internal=internal), None))
+    if internal:
+        sheets.append(("Framework (internal)", analysis.framework_matrix(), None))
+    else:
+        sheets[0] = ("About", _anonymous_transcripts(sheets[0][1]), None)
 
+    charts_sheet = _charts_sheet(analysis, responses, agree)
+    if charts_sheet is not None:
+        sheets.insert(3, charts_sheet)
+    units = project.store.documents.units()
+    note = (
+        f"n = {n} participants; unit: segment ({' or '.join(units) if units else 'turn'}); "
+        f"coder {coder}"
+    )
     workbook = Workbook()
     workbook.remove(workbook.active)
     taken: set[str] = set()
     names = []
     for name, frame, decorate in sheets:
         ws = workbook.create_sheet(_sheet_title(name, taken))
-        write_sheet(ws, frame)
+        write_sheet(ws, frame, plain=True)
         if decorate is not None:
             decorate(ws, frame)
+        counts = CELL_COUNTS.get(name)
+        page_setup(ws, internal=internal, note=f"{note}; {counts}" if counts else note)
         names.append(ws.title)
+    if internal:
+        workbook.properties.title = INTERNAL_MARK
+        workbook.properties.keywords = INTERNAL_MARK
     _save(workbook, target)
     return Summary(path=target, sheets=names, coder=coder, notes=notes)

@@ -79,9 +79,33 @@ def quoted(text: str) -> str:
 
 
 def _ordered(frame: pd.DataFrame, codebook: Codebook) -> list[tuple[int, str, list[dict]]]:
-    """(heading level, heading, quotes) in codebook order, ancestors of quoted codes included."""
+    """(heading level, heading, quotes) in codebook order, ancestors of quoted codes included.
+
+    Each quote is filed once, under its first code; its attribution line names the others
+    ("also coded: ...") and, in a bank mixing approved and pending quotes, says which
+    ones still await approval.
+    """
+    rows = frame.to_dict("records")
+    codes_of: dict[str, list[str]] = {}
+    for row in rows:
+        codes_of.setdefault(row["quote_id"], []).append(row["code"])
+    mixed = len({row.get("status") for row in rows}) > 1
+    names = {c.id: c.name for c in codebook}
     by_code: dict[str, list[dict]] = {}
-    for row in frame.to_dict("records"):
+    filed: set[str] = set()
+    for row in rows:
+        if row["quote_id"] in filed:
+            continue
+        filed.add(row["quote_id"])
+        notes = []
+        if mixed and row.get("status") == "pending":
+            notes.append("pending approval")
+        others = [names.get(c, c) for c in dict.fromkeys(codes_of[row["quote_id"]])]
+        others = [n for n in others if n != names.get(row["code"], row["code"])]
+        if others:
+            notes.append(f"also coded: {', '.join(others)}")
+        if notes:
+            row = {**row, "attribution": f"{row['attribution']} ({'; '.join(notes)})"}
         by_code.setdefault(row["code"], []).append(row)
     wanted = set()
     for code in by_code:
@@ -202,7 +226,8 @@ def _write_docx(frame: pd.DataFrame, codebook: Codebook, target: Path, title: st
     for level, heading, quotes in _ordered(frame, codebook):
         paragraph(heading, f"Heading {min(level, 9)}")
         for q in quotes:
-            paragraph(quoted(q["text"]), "Quote")
+            # The attribution goes over a page break with its quote, never alone.
+            paragraph(quoted(q["text"]), "Quote").paragraph_format.keep_with_next = True
             paragraph(f"– {q['attribution']}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
     with atomic_path(target) as tmp:
         doc.save(str(tmp))
@@ -255,6 +280,7 @@ def write_requests(project, frame: pd.DataFrame, path: PathLike) -> int:
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from mpsp_qual.consent.public_ids import public_quote_ids
     from mpsp_qual.consent.quotes import gate, quote_source, source_hash
 
     target = Path(path)
@@ -272,11 +298,18 @@ def write_requests(project, frame: pd.DataFrame, path: PathLike) -> int:
                 hint="quotes request",
             )
         hashes[qid] = source_hash(source)
+    # The workbook goes to a participant: its ids must not carry transcript file names.
+    public = public_quote_ids(project, list(hashes))
+    if not frame.empty:
+        frame = frame.assign(quote_id=[public[q] for q in frame["quote_id"]])
+        hashes = {public[q]: h for q, h in hashes.items()}
     wb = Workbook()
     ws = wb.active
     ws.title = README_SHEET
     readme = [
-        "Quotes planned for the report, one sheet per participant.",
+        "Quotes from your interview planned for the report."
+        if frame["participant_id"].nunique() <= 1
+        else "Quotes planned for the report, one sheet per participant.",
         "Please read each quote as it would appear in the report, with the attribution shown.",
         "In the Decision column choose: approved, declined, or approved with edits.",
         "For 'approved with edits', write the text you are happy to see in Edited text.",
@@ -321,6 +354,43 @@ def write_requests(project, frame: pd.DataFrame, path: PathLike) -> int:
     with atomic_path(target) as tmp:
         wb.save(tmp)
     return len(frame)
+
+
+def write_request_folder(
+    project, frame: pd.DataFrame, directory: PathLike, *, participant: str | None = None
+) -> dict[str, Path]:
+    """Write one approval request workbook per participant into ``directory``.
+
+    Each file (``<participant id>.xlsx``) holds only that participant's quotes, so it
+    can be sent to them as it is; ids in it name no transcript. With ``participant``,
+    only theirs is written.
+
+    Returns:
+        The file written for each participant, in the frame's order.
+
+    Raises:
+        QuoteError: ``directory`` is a file, or ``participant`` has no quotes to ask about.
+    """
+    target = Path(directory)
+    if target.exists() and not target.is_dir():
+        raise QuoteError(
+            f"{target} is a file; quote requests are written to a folder, one workbook per "
+            "participant (give a folder name, e.g. requests/)."
+        )
+    if participant is not None:
+        frame = frame[frame["participant_id"] == participant]
+        if frame.empty:
+            raise QuoteError(
+                f"there are no quotes of {participant} to ask about; check the participant "
+                "id, or pass --all to include quotes already decided."
+            )
+    target.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for pid, rows in frame.groupby("participant_id", sort=False):
+        path = target / f"{_sheet_name(str(pid), set())}.xlsx"
+        write_requests(project, rows, path)
+        written[str(pid)] = path
+    return written
 
 
 @dataclass

@@ -33,15 +33,19 @@ from mpsp_qual.formats.cells import set_text_cell
 
 __all__ = [
     "CODEBOOK_SHEET",
+    "DONE_COLUMN",
     "HASH_COLUMN",
     "HEADER_FILL",
     "HEADER_FONT",
     "LEFT_COLUMNS",
     "LINE_HEIGHT",
     "MARKS",
+    "MARK_WORDS",
     "MAX_ROW_HEIGHT",
     "MEMO_COLUMN",
     "META_SHEET",
+    "NONE_COLUMN",
+    "QUESTION_COLUMN",
     "RESERVED",
     "SEGMENT_COLUMN",
     "TEXT_WIDTH",
@@ -63,11 +67,29 @@ META_SHEET = "meta"
 #: What a code cell may hold to apply the code (after trimming spaces); blank means not.
 MARKS = frozenset({"x", "X", "1"})
 
+#: How ``--help`` and a sheet's Read me sheet spell :data:`MARKS`.
+MARK_WORDS = "x (or 1)"
+
 LEFT_COLUMNS = ("document", "speaker", "timestamp", "text")
 SEGMENT_COLUMN = "segment_id"
 HASH_COLUMN = "text_sha256"
 MEMO_COLUMN = "memo"
-RESERVED = frozenset({*LEFT_COLUMNS, MEMO_COLUMN, SEGMENT_COLUMN, HASH_COLUMN})
+#: A coding sheet's own columns: the interviewer's question before the answer, and the
+#: coder's marks that a row is finished (only such rows are recorded as coded).
+QUESTION_COLUMN = "question"
+DONE_COLUMN = "done"
+NONE_COLUMN = "no code applies"
+RESERVED = frozenset(
+    {
+        *LEFT_COLUMNS,
+        MEMO_COLUMN,
+        SEGMENT_COLUMN,
+        HASH_COLUMN,
+        QUESTION_COLUMN,
+        DONE_COLUMN,
+        NONE_COLUMN,
+    }
+)
 
 TEXT_WIDTH = 80
 LINE_HEIGHT = 15
@@ -90,10 +112,10 @@ def sheet_text(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def row_height(text: str) -> float:
-    """A row height in points that shows ``text`` wrapped in the text column."""
+def row_height(text: str, *, width: int = TEXT_WIDTH) -> float:
+    """A row height in points that shows ``text`` wrapped in a column ``width`` wide."""
     # openpyxl cannot measure text; estimate the wrapped lines so rows open readable.
-    lines = sum(max(1, math.ceil(len(p) / (TEXT_WIDTH * 1.1))) for p in text.split("\n"))
+    lines = sum(max(1, math.ceil(len(p) / (width * 1.1))) for p in text.split("\n"))
     return float(min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines + 2))
 
 

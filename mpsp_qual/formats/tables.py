@@ -58,32 +58,27 @@ def to_json(frame: pd.DataFrame) -> str:
     return json.dumps(records, ensure_ascii=False, indent=2, default=str)
 
 
-def to_terminal(frame: pd.DataFrame, *, max_text: int = 60) -> str:
-    """A plain-text table for the terminal, long text cut short."""
-    if frame.empty:
-        return "(none)"
+def to_terminal(frame: pd.DataFrame, *, max_text: int = 60, width: int | None = 80) -> str:
+    """A plain-text table for the terminal, no wider than ``width`` (None: all of it);
+    see :func:`mpsp_qual.formats.terminal.fit_table`."""
+    from mpsp_qual.formats.terminal import fit_table
 
-    def cut(v: Any) -> Any:
-        if isinstance(v, str):
-            v = " ".join(printable(v).split())
-            return v if len(v) <= max_text else v[: max_text - 1] + "…"
-        return v
-
-    # A terminal runs ESC sequences and rings BEL: headers are text from the user too.
-    shown = frame.map(cut).rename(columns=lambda c: cut(c) if isinstance(c, str) else c)
-    with pd.option_context(
-        "display.max_rows", None, "display.max_columns", None, "display.width", 250
-    ):
-        return shown.to_string(index=False, na_rep="")
+    # A terminal runs ESC sequences and rings BEL: cells and headers are text from the user.
+    clean = frame.map(_printable).rename(columns=_printable)
+    return fit_table(clean, width=width, max_text=max_text)
 
 
-def render(frame: pd.DataFrame, fmt: str) -> str:
-    """The frame as ``table``, ``csv`` or ``json`` text."""
+def _printable(value: Any) -> Any:
+    return printable(value) if isinstance(value, str) else value
+
+
+def render(frame: pd.DataFrame, fmt: str, *, width: int | None = 80) -> str:
+    """The frame as ``table`` (fitted to ``width`` columns), ``csv`` or ``json`` text."""
     if fmt == "csv":
         return to_csv(frame)
     if fmt == "json":
         return to_json(frame) + "\n"
-    return to_terminal(frame) + "\n"
+    return to_terminal(frame, width=width) + "\n"
 
 
 def write_table(frame: pd.DataFrame, path: PathLike, fmt: str | None = None) -> Path:

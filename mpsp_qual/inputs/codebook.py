@@ -32,6 +32,7 @@ from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import Code, Codebook, PathLike
 from mpsp_qual.inputs import codebook_sheets
 from mpsp_qual.inputs.codebook_sheets import CODEBOOK_COLUMNS
+from mpsp_qual.inputs.register import register_columns
 
 __all__ = [
     "CODEBOOK_COLUMNS",
@@ -303,6 +304,14 @@ def _load_rows(rows: list[list[Any]], *, source: str, default_name: str) -> Code
     table = codebook_sheets.parse_sheet(rows)
     if table is None:
         raise _fail(source, f"has no header row; expected columns {', '.join(CODEBOOK_COLUMNS)}.")
+    mistaken = register_columns(table.header)
+    if mistaken:
+        message = (
+            f"{source} is a participants register (it has the columns {', '.join(mistaken)}), "
+            "not a codebook; give the codebook (.yaml, or a table with id and name columns), "
+            "and load the register with {hint}."
+        )
+        raise CodebookError(message, [message], hint="register FILE")
     problems = _Problems(source, "row")
     header, at = table.header, table.header_row
     known = (*CODEBOOK_COLUMNS, "level")  # codebook_frame adds "level"; it is derived, so ignored

@@ -38,6 +38,26 @@ RESERVED = tuple(PARTICIPANT_COLUMNS)
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0", ""}
 BOOLEAN = ("consent_quotes", "consent_named", "withdrawn")
+#: Columns only a participants register has (a survey has participant_id too).
+REGISTER_ONLY = (
+    "transcript",
+    "speaker",
+    "consent_quotes",
+    "consent_named",
+    "attribution",
+    "withdrawn",
+)
+
+
+def register_columns(columns) -> list[str]:
+    """The register's own columns among ``columns`` when there are two or more, else [].
+
+    Two of them mark a file given as something else (a codebook, a survey) as a
+    participants register, so that the message can say so instead of listing its
+    columns as unknown.
+    """
+    found = [c for c in REGISTER_ONLY if c in {str(x).strip().lower() for x in columns}]
+    return found if len(found) >= 2 else []
 
 
 def read_table(path: Path, *, what: str) -> pd.DataFrame:

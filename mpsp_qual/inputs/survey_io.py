@@ -22,6 +22,7 @@ import pandas as pd
 from mpsp_qual.core.errors import SurveyError
 from mpsp_qual.core.limits import check_zip
 from mpsp_qual.core.model import PathLike
+from mpsp_qual.inputs.register import register_columns
 
 __all__ = ["read_survey"]
 
@@ -62,6 +63,14 @@ def read_survey(path: PathLike, *, id_column: str = "participant_id") -> pd.Data
         raise SurveyError(f"{name}: survey file not found; check the path")
     raw = _read_csv(file, name) if suffix == ".csv" else _read_xlsx(file, name)
     df = _with_header(raw, name)
+    mistaken = register_columns(df.columns)
+    if mistaken:
+        raise SurveyError(
+            f"{name} is a participants register (it has the columns {', '.join(mistaken)}), "
+            "not survey responses; give the survey file (one column per statement), and load "
+            "the register with {hint}.",
+            hint="register FILE",
+        )
     if id_column not in df.columns:
         found = ", ".join(f'"{c}"' for c in df.columns)
         raise SurveyError(
