@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mpsp_qual import Project
+from mpsp_qual.coding import autocode as autocode_module
 from mpsp_qual.coding.autocode import (
     autocode,
     code_counts,
@@ -417,3 +418,39 @@ def test_the_sample_slips_and_exclusions(tmp_path):
     assert "P06" not in set(
         project.codings(coder=AUTO_CODER, include_withdrawn=True)["participant_id"]
     )
+
+
+def test_plain_matching_finds_what_the_phrase_matcher_finds(tmp_path):
+    # Repeated, overlapping and nested occurrences, a phrase cut off by the segment's
+    # end, and a slip that matches only through its stand-in.
+    project = make_project(
+        tmp_path,
+        """\
+        Interviewer: How was it?
+        Ann Bell: The day job day job, on top of the day job. Lead lead provider, partners partner.
+        Dev Rao: Value for money was the value; the lead provider, the capcity, the day
+        """,
+        PARTNER,
+        LEAD,
+        VALUES,
+        CAPACITY,
+    )
+    rules = autocode_module._compile(project.codebook)
+    for segment in autocode_module._codable_segments(project):
+        plain = autocode_module._find(segment.lemmas, rules)
+        assert sorted(plain) == sorted(autocode_module._matcher_find(segment.lemmas, rules))
+    assert autocode_module._match_all(project) == autocode_module._match_all(
+        project, find=autocode_module._matcher_find
+    )
+    assert autocode_module._match_all(project)[1]
+
+
+@pytest.mark.skipif(not (SAMPLE / "interviews").is_dir(), reason="sample not present")
+def test_plain_matching_codes_the_sample_as_the_phrase_matcher_does(tmp_path):
+    project = Project.init(
+        tmp_path / "sample", codebook=PARTNERSHIPS, register=SAMPLE / "participants.csv"
+    )
+    project.import_transcripts([SAMPLE / "interviews"])
+    plain = autocode_module._match_all(project)
+    assert plain[1]
+    assert plain == autocode_module._match_all(project, find=autocode_module._matcher_find)

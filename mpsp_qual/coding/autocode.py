@@ -87,6 +87,9 @@ class _Rules:
     fuzzy_words: set[str] = field(default_factory=set)
     #: every keyword lemma word (a form that is one is spelt right, never a slip).
     words: set[str] = field(default_factory=set)
+    #: first lemma word -> (the pattern's lemma words, match_id) of each pattern, for
+    #: :func:`_find` (the same matches as ``matcher``, without building a ``Doc``).
+    phrases: dict[str, list[tuple[tuple[str, ...], int]]] = field(default_factory=dict)
 
 
 def _compile(codebook: Codebook) -> _Rules:
@@ -105,6 +108,7 @@ def _compile(codebook: Codebook) -> _Rules:
                 if match_id not in rules.patterns:
                     rules.patterns[match_id] = []
                     rules.matcher.add(key, [Doc(nlp.vocab, words=lemmas)])
+                    rules.phrases.setdefault(lemmas[0], []).append((tuple(lemmas), match_id))
                 rules.patterns[match_id].append((code.id, keyword, exclude))
                 rules.words.update(lemmas)
                 if threshold:
@@ -167,20 +171,52 @@ class _Segment:
     packed: bytes
 
 
+Finder = Callable[[list[str], _Rules], list[tuple[int, int, int]]]
+
+
+def _find(words: list[str], rules: _Rules) -> list[tuple[int, int, int]]:
+    """``(match_id, start token, end token)`` of every pattern occurrence in ``words``.
+
+    The matches ``rules.matcher`` finds on ``Doc(vocab, words=words)`` (every occurrence
+    of every pattern, overlapping and nested ones included), found by plain comparison:
+    building a ``Doc`` per segment was most of auto-coding's time.
+    """
+    phrases = rules.phrases
+    out = []
+    n = len(words)
+    for i, word in enumerate(words):
+        candidates = phrases.get(word)
+        if candidates is None:
+            continue
+        for pattern, match_id in candidates:
+            end = i + len(pattern)
+            if end <= n and (end == i + 1 or tuple(words[i:end]) == pattern):
+                out.append((match_id, i, end))
+    return out
+
+
+def _matcher_find(words: list[str], rules: _Rules) -> list[tuple[int, int, int]]:
+    """What :func:`_find` finds, by spaCy's ``PhraseMatcher`` (the reference it is checked
+    against in the tests and ``bench/bench_autocode.py``)."""
+    return list(rules.matcher(Doc(get_nlp().vocab, words=words)))
+
+
 def _match(
-    segment: _Segment, rules: _Rules, subs: Mapping[str, tuple[str, float]]
+    segment: _Segment,
+    rules: _Rules,
+    subs: Mapping[str, tuple[str, float]],
+    find: Finder = _find,
 ) -> dict[str, list[dict[str, Any]]]:
     """Code id -> evidence (matches in text order) for one segment."""
-    vocab = get_nlp().vocab
     lemmas = segment.lemmas
     # (code, keyword, exclude, start token, end token, score or None for exact)
     found: list[tuple[str, str, bool, int, int, float | None]] = []
-    for match_id, s, e in rules.matcher(Doc(vocab, words=lemmas)):
+    for match_id, s, e in find(lemmas, rules):
         for code, keyword, exclude in rules.patterns[match_id]:
             found.append((code, keyword, exclude, s, e, None))
     if subs and not subs.keys().isdisjoint(lemmas):
         swapped = [subs[lemma][0] if lemma in subs else lemma for lemma in lemmas]
-        for match_id, s, e in rules.matcher(Doc(vocab, words=swapped)):
+        for match_id, s, e in find(swapped, rules):
             scores = [subs[lemma][1] for lemma in lemmas[s:e] if lemma in subs]
             if not scores:
                 continue  # the same match as in the exact pass
@@ -249,6 +285,14 @@ def match_segments(
     Raises:
         ProjectError: the project has no codebook.
     """
+    segments, codings = _match_all(project, progress=progress)
+    return [s.segment_id for s in segments], codings
+
+
+def _match_all(
+    project, *, progress: Progress | None = None, find: Finder = _find
+) -> tuple[list[_Segment], list[tuple[str, str, list[dict[str, Any]]]]]:
+    """:func:`match_segments`, returning the codable segments themselves."""
     rules = _compile(project.codebook)
     segments = _codable_segments(project)
     forms: set[str] = set()
@@ -263,12 +307,12 @@ def match_segments(
     order = {code.id: i for i, code in enumerate(project.codebook)}
     for done, name in enumerate(names, start=1):
         for segment in by_document.get(name, ()):
-            matched = _match(segment, rules, subs)
+            matched = _match(segment, rules, subs, find)
             for code in sorted(matched, key=order.__getitem__):
                 codings.append((segment.segment_id, code, matched[code]))
         if progress:
             progress(done, name)
-    return [s.segment_id for s in segments], codings
+    return segments, codings
 
 
 # --------------------------------------------------------------------------- public API
@@ -282,20 +326,20 @@ def suggestion_score(evidence: Any) -> float:
 def _check_something_to_code(project) -> None:
     """Refuse a run that could only code nothing, naming what is missing."""
     project.codebook  # noqa: B018 - raises first when there is no codebook at all
-    if project.documents().empty:
+    # Existence queries, not the listings: a listing of 1,000,000 words counts them all.
+    documents = project.store.documents
+    if not documents.names():
         raise ProjectError(
             "there are no transcripts to code; import them first with {hint}.",
             hint="import FILES",
         )
-    people = project.participants()
-    if people.empty:
+    if not project.store.participants.rows():
         raise ProjectError(
             "there are no participant segments to code: no participants register is loaded, "
             "so every speaker counts as an interviewer; load one with {hint}.",
             hint="register FILE",
         )
-    segments = project.segments(participants_only=True)
-    if segments.empty:
+    if not documents.has_participant_segments():
         raise ProjectError(
             "there are no participant segments to code: no speaker in the imported "
             "transcripts is in the participants register; check its transcript and speaker "
@@ -332,11 +376,15 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
     """
     _check_something_to_code(project)
 
+    participant: dict[str, str] = {}
+
     def matched() -> tuple[list[str], list]:
-        ids, found = match_segments(project, progress=progress)
+        segments, found = _match_all(project, progress=progress)
+        # Every coding is of a codable segment, which knows its participant.
+        participant.update((s.segment_id, s.participant_id) for s in segments)
         # A suggestion a coder rejected is not made again while its text is unchanged.
         refused = suggestions_store.rejected(project.store)
-        return ids, [c for c in found if (c[0], c[1]) not in refused]
+        return [s.segment_id for s in segments], [c for c in found if (c[0], c[1]) not in refused]
 
     if dry_run:
         segment_ids, codings = matched()
@@ -361,7 +409,6 @@ def autocode(project, *, dry_run: bool = False, progress: Progress | None = None
                     for sid, code, ev in codings
                 ],
             )
-    participant = project.store.documents.segment_participants()
     per_code: dict[str, tuple[set[str], set[str]]] = {}
     for segment_id, code, _ in codings:
         segs, people = per_code.setdefault(code, (set(), set()))

@@ -144,6 +144,13 @@ class Documents:
                ORDER BY v.document, v.turn, v.seq"""
         ).fetchall()
 
+    def has_participant_segments(self) -> bool:
+        """Whether any segment is a participant's (withdrawn participants' included)."""
+        row = self._conn.execute(
+            "SELECT 1 FROM segment_view WHERE participant_id IS NOT NULL LIMIT 1"
+        ).fetchone()
+        return row is not None
+
     def segment_participants(self) -> dict[str, str]:
         """The participant of every participant segment."""
         return dict(

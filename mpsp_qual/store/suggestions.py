@@ -74,7 +74,10 @@ def sync(store: Store, items: Iterable[tuple[str, str, str, float]]) -> dict[str
         )
     }
     seen = set()
-    added = updated = 0
+    # Collected, then written with executemany: one statement per row was most of the sync.
+    inserts: list[tuple] = []
+    reopened: list[tuple] = []
+    refreshed: list[tuple] = []
     stamp = now()
     for sid, code, evidence, score in items:
         seg = segments[sid]
@@ -83,9 +86,7 @@ def sync(store: Store, items: Iterable[tuple[str, str, str, float]]) -> dict[str
         sha = text_sha(seg["text"])
         old = have.get(key)
         if old is None:
-            store.execute(
-                "INSERT INTO suggestions (document_id, turn_idx, start, end, code, evidence, "
-                "score, text_sha, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+            inserts.append(
                 (
                     seg["document_id"],
                     seg["turn_idx"],
@@ -96,22 +97,27 @@ def sync(store: Store, items: Iterable[tuple[str, str, str, float]]) -> dict[str
                     score,
                     sha,
                     stamp,
-                ),
+                )
             )
-            added += 1
         elif old["status"] == "rejected" and old["text_sha"] != sha:
-            store.execute(
-                "UPDATE suggestions SET status = 'pending', evidence = ?, score = ?, text_sha = ?, "
-                "decided_by = NULL, decided_at = NULL WHERE id = ?",
-                (evidence, score, sha, old["id"]),
-            )
-            updated += 1
+            reopened.append((evidence, score, sha, old["id"]))
         elif old["status"] == "pending" and (old["evidence"], old["score"]) != (evidence, score):
-            store.execute(
-                "UPDATE suggestions SET evidence = ?, score = ?, text_sha = ? WHERE id = ?",
-                (evidence, score, sha, old["id"]),
-            )
-            updated += 1
+            refreshed.append((evidence, score, sha, old["id"]))
+    store.executemany(
+        "INSERT INTO suggestions (document_id, turn_idx, start, end, code, evidence, "
+        "score, text_sha, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+        inserts,
+    )
+    store.executemany(
+        "UPDATE suggestions SET status = 'pending', evidence = ?, score = ?, text_sha = ?, "
+        "decided_by = NULL, decided_at = NULL WHERE id = ?",
+        reopened,
+    )
+    store.executemany(
+        "UPDATE suggestions SET evidence = ?, score = ?, text_sha = ? WHERE id = ?",
+        refreshed,
+    )
+    added, updated = len(inserts), len(reopened) + len(refreshed)
     stale = [r["id"] for key, r in have.items() if key not in seen and r["status"] == "pending"]
     store.executemany("DELETE FROM suggestions WHERE id = ?", [(i,) for i in stale])
     return {"added": added, "updated": updated, "dropped": len(stale)}
