@@ -69,7 +69,20 @@ def child_bare(directory: Path) -> dict:
     return {"seconds": seconds, "tokens": tokens, "peak_mb": _peak_mb()}
 
 
-def child_end_to_end(directory: Path, codebook: Path, autocode: bool) -> dict:
+def check_matching(project) -> int:
+    """Auto-coding's matches found by plain comparison (what ``autocode`` runs) against
+    spaCy's ``PhraseMatcher`` on the same segments; raises unless identical. Returns how
+    many codings were compared. Outside the clock."""
+    from mpsp_qual.coding import autocode as module
+
+    plain = module._match_all(project)
+    reference = module._match_all(project, find=module._matcher_find)
+    if plain != reference:
+        raise SystemExit("auto-coding by plain matching differs from the PhraseMatcher's")
+    return len(plain[1])
+
+
+def child_end_to_end(directory: Path, codebook: Path, autocode: bool, check: bool) -> dict:
     from mpsp_qual import Project
     from mpsp_qual.inputs.segment import get_nlp
 
@@ -88,8 +101,10 @@ def child_end_to_end(directory: Path, codebook: Path, autocode: bool) -> dict:
             counts = run_autocode(project)
             codings = counts.attrs["codings"]
         end = time.perf_counter()
+        checked = check_matching(project) if autocode and check else None
         project.close()
     return {
+        "checked": checked,
         "seconds": end - start,
         "import_seconds": imported - start,
         "autocode_seconds": end - imported,
@@ -99,7 +114,7 @@ def child_end_to_end(directory: Path, codebook: Path, autocode: bool) -> dict:
     }
 
 
-def _run_child(part: str, directory: Path, codebook: Path) -> dict:
+def _run_child(part: str, directory: Path, codebook: Path, check: bool = False) -> dict:
     out = subprocess.run(
         [
             sys.executable,
@@ -110,7 +125,8 @@ def _run_child(part: str, directory: Path, codebook: Path) -> dict:
             str(directory),
             "--codebook",
             str(codebook),
-        ],
+        ]
+        + (["--check"] if check else []),
         check=True,
         capture_output=True,
         text=True,
@@ -179,9 +195,13 @@ def run_shape(
         # Alternate the two and keep each one's fastest run: other work on the machine
         # slows whichever happens to overlap it.
         bares, e2es = [], []
-        for _ in range(repeat):
+        for run in range(repeat):
             bares.append(_run_child("bare", directory, codebook))
-            e2es.append(_run_child("autocode" if autocode else "import", directory, codebook))
+            # The first run also checks the matches against spaCy's PhraseMatcher.
+            e2es.append(
+                _run_child("autocode" if autocode else "import", directory, codebook, run == 0)
+            )
+        checked = e2es[0]["checked"]
         bare = min(bares, key=lambda r: r["seconds"])
         e2e = min(e2es, key=lambda r: r["seconds"])
         e2e["peak_mb"] = max(r["peak_mb"] for r in e2es)
@@ -198,6 +218,8 @@ def run_shape(
         detail += f"; auto-coding {e2e['autocode_seconds']:.2f} s, {e2e['codings']:,} codings"
         detail += f" with {codebook.name}"
     print(detail)
+    if checked is not None:
+        print(f"  matches checked against spaCy's PhraseMatcher: identical ({checked:,} codings)")
     print(
         "  (import tokenizes every turn, runs the sentencizer only on turns long enough to "
         "split, and takes lemmas from the same lookup table once per distinct word form)"
@@ -232,11 +254,16 @@ def main(autocode: bool = False, doc: str | None = None) -> None:
     )
     parser.add_argument("--child", choices=("bare", "import", "autocode"), help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--check", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "bare":
         print(json.dumps(child_bare(args.dir)))
     elif args.child:
-        print(json.dumps(child_end_to_end(args.dir, args.codebook, args.child == "autocode")))
+        print(
+            json.dumps(
+                child_end_to_end(args.dir, args.codebook, args.child == "autocode", args.check)
+            )
+        )
     else:
         run(
             words=args.words,

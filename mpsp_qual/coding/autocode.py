@@ -184,14 +184,20 @@ def _find(words: list[str], rules: _Rules) -> list[tuple[int, int, int]]:
     phrases = rules.phrases
     out = []
     n = len(words)
-    for i, word in enumerate(words):
-        candidates = phrases.get(word)
-        if candidates is None:
-            continue
-        for pattern, match_id in candidates:
-            end = i + len(pattern)
-            if end <= n and (end == i + 1 or tuple(words[i:end]) == pattern):
-                out.append((match_id, i, end))
+    # Only the first words present need looking for, and list.index finds them in C.
+    for first in phrases.keys() & set(words):
+        candidates = phrases[first]
+        i = -1
+        while True:
+            try:
+                i = words.index(first, i + 1)
+            except ValueError:
+                break
+            for pattern, match_id in candidates:
+                end = i + len(pattern)
+                if end <= n and (end == i + 1 or tuple(words[i:end]) == pattern):
+                    out.append((match_id, i, end))
+    out.sort(key=lambda m: (m[1], m[2]))
     return out
 
 
