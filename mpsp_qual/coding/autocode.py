@@ -87,9 +87,10 @@ class _Rules:
     fuzzy_words: set[str] = field(default_factory=set)
     #: every keyword lemma word (a form that is one is spelt right, never a slip).
     words: set[str] = field(default_factory=set)
-    #: first lemma word -> (the pattern's lemma words, match_id) of each pattern, for
-    #: :func:`_find` (the same matches as ``matcher``, without building a ``Doc``).
-    phrases: dict[str, list[tuple[tuple[str, ...], int]]] = field(default_factory=dict)
+    #: anchor word -> (the pattern's lemma words, the anchor's place in them, match_id)
+    #: of each pattern, for :func:`_find` (the matches ``matcher`` finds, without a
+    #: ``Doc``). The anchor is the pattern's longest word: long words are the rare ones.
+    anchors: dict[str, list[tuple[tuple[str, ...], int, int]]] = field(default_factory=dict)
 
 
 def _compile(codebook: Codebook) -> _Rules:
@@ -108,7 +109,8 @@ def _compile(codebook: Codebook) -> _Rules:
                 if match_id not in rules.patterns:
                     rules.patterns[match_id] = []
                     rules.matcher.add(key, [Doc(nlp.vocab, words=lemmas)])
-                    rules.phrases.setdefault(lemmas[0], []).append((tuple(lemmas), match_id))
+                    at = max(range(len(lemmas)), key=lambda i: len(lemmas[i]))
+                    rules.anchors.setdefault(lemmas[at], []).append((tuple(lemmas), at, match_id))
                 rules.patterns[match_id].append((code.id, keyword, exclude))
                 rules.words.update(lemmas)
                 if threshold:
@@ -175,28 +177,39 @@ Finder = Callable[[list[str], _Rules], list[tuple[int, int, int]]]
 
 
 def _find(words: list[str], rules: _Rules) -> list[tuple[int, int, int]]:
-    """``(match_id, start token, end token)`` of every pattern occurrence in ``words``.
+    """``(match_id, start token, end token)`` of every pattern occurrence in ``words``, in
+    text order.
 
     The matches ``rules.matcher`` finds on ``Doc(vocab, words=words)`` (every occurrence
     of every pattern, overlapping and nested ones included), found by plain comparison:
-    building a ``Doc`` per segment was most of auto-coding's time.
+    building a ``Doc`` per segment was most of auto-coding's time. Only the anchors that
+    occur are looked for, by set intersection and ``list.index``, which run in C.
     """
-    phrases = rules.phrases
+    anchors = rules.anchors
     out = []
     n = len(words)
-    # Only the first words present need looking for, and list.index finds them in C.
-    for first in phrases.keys() & set(words):
-        candidates = phrases[first]
+    present = set(words)
+    for anchor in anchors.keys() & present:
+        # A phrase with a word the segment lacks cannot occur: most anchor hits are of
+        # common words ("their", "know") in phrases that are not there.
+        candidates = [c for c in anchors[anchor] if present.issuperset(c[0])]
+        if not candidates:
+            continue
         i = -1
         while True:
             try:
-                i = words.index(first, i + 1)
+                i = words.index(anchor, i + 1)
             except ValueError:
                 break
-            for pattern, match_id in candidates:
-                end = i + len(pattern)
-                if end <= n and (end == i + 1 or tuple(words[i:end]) == pattern):
-                    out.append((match_id, i, end))
+            for pattern, at, match_id in candidates:
+                start = i - at
+                end = start + len(pattern)
+                if (
+                    start >= 0
+                    and end <= n
+                    and (len(pattern) == 1 or tuple(words[start:end]) == pattern)
+                ):
+                    out.append((match_id, start, end))
     out.sort(key=lambda m: (m[1], m[2]))
     return out
 
