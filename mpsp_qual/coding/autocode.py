@@ -35,7 +35,7 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -161,8 +161,9 @@ def _known_lemmas() -> frozenset[str]:
 # --------------------------------------------------------------------------- matching
 
 
-@dataclass(frozen=True)
-class _Segment:
+class _Segment(NamedTuple):
+    """A codable segment as auto-coding reads it (a tuple: thousands are made per run)."""
+
     segment_id: str
     document: str
     participant_id: str
