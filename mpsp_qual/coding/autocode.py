@@ -1,11 +1,13 @@
 """Auto-coding: codebook keywords matched on stored lemmas, with fuzzy spelling and evidence.
 
 Import stored every segment's lower-cased lemmas and token offsets, so auto-coding
-never runs the spaCy pipeline again: each segment becomes a ``Doc`` built from its
-lemmas, and one ``PhraseMatcher`` (attribute ``ORTH``) finds every keyword of every
-code, lemmatised the same way. Inflections and case are therefore handled
-("partnering", "Partnered" and "partners" all find ``partner``), and a keyword of
-several words matches only those words in that order.
+never runs the spaCy pipeline again: every keyword of every code, lemmatised the same
+way, is looked for in each segment's lemmas by plain comparison (:func:`_find`; it finds
+exactly what a ``PhraseMatcher`` on attribute ``ORTH`` over a ``Doc`` of the lemmas finds,
+which the tests and ``bench/bench_autocode.py`` check, without building a ``Doc`` per
+segment). Inflections and case are therefore handled ("partnering", "Partnered" and
+"partners" all find ``partner``), and a keyword of several words matches only those
+words in that order.
 
 Transcription slips ("capcity") are caught by fuzzy matching: the distinct word forms
 of the coded segments are scored against the keywords' words in one
@@ -76,7 +78,8 @@ Progress = Callable[[int, str], None]
 
 @dataclass
 class _Rules:
-    """A codebook compiled for matching: one PhraseMatcher over lemma patterns."""
+    """A codebook compiled for matching: lemma patterns by anchor word, and the same
+    patterns in a PhraseMatcher (the reference :func:`_find` is checked against)."""
 
     matcher: PhraseMatcher
     #: match_id -> (code id, keyword as written, is an exclude keyword) for each pattern.
