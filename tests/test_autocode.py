@@ -454,3 +454,29 @@ def test_plain_matching_codes_the_sample_as_the_phrase_matcher_does(tmp_path):
     plain = autocode_module._match_all(project)
     assert plain[1]
     assert plain == autocode_module._match_all(project, find=autocode_module._matcher_find)
+
+
+def test_only_a_withdrawn_participant_speaking_codes_nothing_without_an_error(tmp_path):
+    project = make_project(
+        tmp_path,
+        """\
+        Interviewer: Was capacity the issue?
+        Gus Hale: Capacity, always capacity.
+        """,
+        CAPACITY,
+    )
+    counts = autocode(project)
+    assert counts.attrs["segments"] == 0
+    assert auto_codings(project).empty
+
+
+def test_only_the_interviewer_speaking_is_refused_before_matching(tmp_path):
+    project = make_project(
+        tmp_path,
+        """\
+        Interviewer: Was capacity the issue? Capacity, always capacity.
+        """,
+        CAPACITY,
+    )
+    with pytest.raises(ProjectError, match="no speaker in the imported transcripts is in"):
+        autocode(project)
