@@ -101,6 +101,7 @@ def child_end_to_end(directory: Path, codebook: Path, autocode: bool, check: boo
             counts = run_autocode(project)
             codings = counts.attrs["codings"]
         end = time.perf_counter()
+        peak_mb = _peak_mb()  # before the check, which holds a second set of matches
         checked = check_matching(project) if autocode and check else None
         project.close()
     return {
@@ -110,7 +111,7 @@ def child_end_to_end(directory: Path, codebook: Path, autocode: bool, check: boo
         "autocode_seconds": end - imported,
         "segments": report.segments,
         "codings": codings,
-        "peak_mb": _peak_mb(),
+        "peak_mb": peak_mb,
     }
 
 
