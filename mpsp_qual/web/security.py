@@ -128,7 +128,9 @@ class GuardMiddleware(BaseHTTPMiddleware):
 
     def _start(self, request: Request, guard: Guard) -> Response:
         query = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-        target = request.url.path + (f"?{urlencode(query)}" if query else "")
+        # one leading slash: "//host/" would send the browser to another site
+        path = "/" + request.url.path.lstrip("/\\")
+        target = path + (f"?{urlencode(query)}" if query else "")
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             guard.cookie, guard.new_session(), httponly=True, samesite="strict", path="/"

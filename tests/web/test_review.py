@@ -436,3 +436,13 @@ def test_a_malformed_page_request_gets_a_page_not_a_server_error(live, path):
     client, _ = session(base, token)
     r = client.get(path)
     assert r.status_code < 500, (path, r.status_code, r.text[:200])
+
+
+def test_the_token_redirect_stays_on_this_server(live):
+    """``//host/`` as a path is another site's address once it is a Location."""
+    base, token, _ = live("alice")
+    for path in ("//attacker.example/", "///attacker.example/x", "/\\attacker.example/"):
+        r = httpx.get(f"{base}{path}?token={token}")
+        assert r.status_code == 303
+        location = r.headers["location"]
+        assert location.startswith("/") and not location.startswith(("//", "/\\")), location
