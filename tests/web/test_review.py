@@ -121,6 +121,8 @@ def test_the_token_is_dropped_from_the_address_and_never_in_a_page(live):
     client = httpx.Client(base_url=base)
     r = client.get(f"/search?q=capacity&token={token}")
     assert r.status_code == 303 and r.headers["location"] == "/search?q=capacity"
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "path=/" in cookie
     for path in GET_ROUTES:
         r = client.get(path)
         assert r.status_code == 200, path
@@ -214,6 +216,11 @@ def test_a_withdrawn_participants_words_are_not_sent_as_a_neighbours_context(liv
     project.withdraw("P02")
     base, token, _ = live("alice")
     client, _ = session(base, token)
+    ben_turn = next(
+        t.turn for t in project.turns(document="beta.txt").itertuples() if "marmalade" in t.text
+    )
+    fragment = client.get(f"/doc/beta.txt/turn/{ben_turn}").text
+    assert "withdrawn" in fragment and "marmalade" not in fragment
     html = client.get("/code/new-markets").text
     assert "We wanted to diversify" in html  # Cara's passage is there
     for words in ("kept changing", "lead provider", "marmalade", "Value for money"):
@@ -446,3 +453,25 @@ def test_the_token_redirect_stays_on_this_server(live):
         assert r.status_code == 303
         location = r.headers["location"]
         assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+
+
+def test_two_tabs_accepting_one_suggestion_at_once_get_one_coding_and_a_conflict(live, project):
+    import concurrent.futures
+
+    project.autocode()
+    alice = ws.Viewer("alice")
+    sid = ws.bulk_preview(project, alice, "capacity-constraints", 0)[0]["id"]
+    base, token, _ = live("alice")
+    tabs = [session(base, token) for _ in range(4)]
+
+    def accept(tab):
+        client, csrf = tab
+        return client.post(f"/api/suggestion/{sid}/accept", json={}, headers={"X-CSRF-Token": csrf})
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(accept, tabs))
+    assert sorted(r.status_code for r in answers) == [200, 409, 409, 409]
+    assert all(
+        "already accepted by alice" in r.json()["error"] for r in answers if r.status_code == 409
+    )
+    assert ws.coding_list(project, coder="alice")["code"].tolist() == ["capacity-constraints"]
