@@ -132,6 +132,7 @@ OUTGOING = [
     ["quotes", "--status", "all", "-o", "{d}/quotes.json"],
     ["quotes", "request", "--all", "-o", "{d}/requests"],
     ["export", "qdc", "-o", "{d}/codebook.qdc"],
+    ["import-codebook", "{d}/codebook.qdc", "-o", "{d}/codebook.yaml"],
 ]
 
 
@@ -251,3 +252,25 @@ def test_quote_bank_tables_carry_public_ids_and_no_transcript(runner, proj, tmp_
         assert len(rows) and ids.str.fullmatch(r"Q-[0-9a-f]{10}-\d+\.\d+-\d+-\d+").all(), suffix
         assert not {"Document", "document", "Start", "End", "segment_id"} & set(rows.columns)
         assert not any(d in file_text(out) for d in documents), suffix
+
+
+def test_the_demo_marks_its_team_files_and_leaks_nothing_else(runner, tmp_path):
+    # The demo runs on the fictional sample, which has a withdrawn and a declining
+    # participant; its two team files are marked as --internal would mark them.
+    out = tmp_path / "demo"
+    result = runner.invoke(cli, ["demo", str(out)])
+    assert result.exit_code == 0, result.output
+    team = {out / "disagreements.xlsx", out / "project.qdpx"}
+    project = out / "project"  # the project file, not an output
+    written = sorted(p for p in out.rglob("*") if p.is_file() and project not in p.parents)
+    assert team <= set(written) and len(written) > len(team) + 3
+    bad = forbidden()
+    for path in written:
+        if path in team:
+            continue
+        leaked = [b for b in bad if b in file_text(path)]
+        assert not leaked, f"{path.relative_to(out)} holds {leaked}"
+    wb = openpyxl.load_workbook(out / "disagreements.xlsx")
+    assert wb.worksheets[0]["A1"].value == MARK
+    assert all(ws.oddHeader.center.text == MARK for ws in wb.worksheets)
+    assert INTERNAL_MARK in file_text(out / "project.qdpx")
