@@ -274,3 +274,23 @@ def test_the_demo_marks_its_team_files_and_leaks_nothing_else(runner, tmp_path):
     assert wb.worksheets[0]["A1"].value == MARK
     assert all(ws.oddHeader.center.text == MARK for ws in wb.worksheets)
     assert INTERNAL_MARK in file_text(out / "project.qdpx")
+
+
+def test_the_refusal_names_the_file_what_it_holds_and_the_flag(runner, proj, tmp_path):
+    result = run(runner, proj, "framework", "-o", str(tmp_path / "framework.xlsx"))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: framework.xlsx would hold participants' words, not cleared for quoting (those "
+        "who declined quotes included); add --internal to write it as a file for the research "
+        "team (it is then marked internal), or leave out -o to print it."
+    )
+    result = run(runner, proj, "sheet", "export", "--coder", "bob", "-o", str(tmp_path / "b.xlsx"))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: b.xlsx would hold participants' words and the speakers' names, not cleared for "
+        "quoting (those who declined quotes included); add --internal to write it as a file "
+        "for the research team (it is then marked internal)."
+    )
+    assert not list(tmp_path.glob("*.xlsx"))
+    printed = run(runner, proj, "framework")  # the terminal is not a file: no flag needed
+    assert printed.exit_code == 0 and "participant_id" in printed.stdout

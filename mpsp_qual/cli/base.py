@@ -225,7 +225,8 @@ internal_option = click.option(
 
 
 #: What the listings hold, for :func:`require_internal`'s sentence.
-HOLDS_WORDS = "participants' words and the speakers' names"
+HOLDS_WORDS = "participants' words"
+HOLDS_WORDS_AND_NAMES = "participants' words and the speakers' names"
 HOLDS_NAMES = "participants' names and organisations"
 HOLDS_FILE_NAMES = "transcript file names, which may name an organisation or a person"
 

@@ -9,7 +9,7 @@ import click
 
 from mpsp_qual.app import services
 from mpsp_qual.cli.base import (
-    HOLDS_WORDS,
+    HOLDS_WORDS_AND_NAMES,
     cli,
     emit,
     internal_option,
@@ -88,13 +88,13 @@ def codings(
       mpsp-qual codings --coder auto
       mpsp-qual codings --format json -o codings.json --internal
     """
-    require_internal(output, internal, HOLDS_WORDS)
+    require_internal(output, internal, HOLDS_WORDS_AND_NAMES)
     from mpsp_qual.app.workspace import coding_list
 
     frame = coding_list(project, coder=coder)
     if fmt != "json" and not (output is not None and output.suffix.lower() == ".json"):
         frame["evidence"] = frame["evidence"].map(services.format_evidence)
-    emit(frame, fmt, output, holds=HOLDS_WORDS, internal=internal)
+    emit(frame, fmt, output, holds=HOLDS_WORDS_AND_NAMES, internal=internal)
 
 
 @cli.group()

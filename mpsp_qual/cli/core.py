@@ -12,7 +12,7 @@ from mpsp_qual.app import services
 from mpsp_qual.cli.base import (
     HOLDS_FILE_NAMES,
     HOLDS_NAMES,
-    HOLDS_WORDS,
+    HOLDS_WORDS_AND_NAMES,
     State,
     cli,
     emit,
@@ -180,7 +180,7 @@ def turns(
     """
     # A withdrawn participant's words are listed nowhere.
     frame = project.turns(document=document, include_withdrawn=False)
-    emit(frame, fmt, output, holds=HOLDS_WORDS, internal=internal)
+    emit(frame, fmt, output, holds=HOLDS_WORDS_AND_NAMES, internal=internal)
 
 
 @cli.command()

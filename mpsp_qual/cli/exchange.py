@@ -9,7 +9,7 @@ import click
 
 from mpsp_qual.app import services
 from mpsp_qual.cli.base import (
-    HOLDS_WORDS,
+    HOLDS_WORDS_AND_NAMES,
     State,
     cli,
     internal_notice,
@@ -89,7 +89,7 @@ def export_qdpx(project: Project, output: Path, internal: bool) -> None:
     Example:
       mpsp-qual export qdpx -o study.qdpx --internal
     """
-    require_internal(output, internal, HOLDS_WORDS, printable=False)
+    require_internal(output, internal, HOLDS_WORDS_AND_NAMES, printable=False)
 
     report = services.export_qdpx(project, output=output)
     warn_all(report.warnings)

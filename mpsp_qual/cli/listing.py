@@ -9,7 +9,7 @@ import click
 
 from mpsp_qual.app import services
 from mpsp_qual.cli.base import (
-    HOLDS_WORDS,
+    HOLDS_WORDS_AND_NAMES,
     cli,
     emit,
     internal_option,
@@ -59,13 +59,13 @@ def segments(
       mpsp-qual segments --code capacity-constraints
       mpsp-qual segments --coder alice --format csv -o alice.csv --internal
     """
-    require_internal(output, internal, HOLDS_WORDS)
+    require_internal(output, internal, HOLDS_WORDS_AND_NAMES)
     if code is None and coder is None:
         # A withdrawn participant's words are listed nowhere.
         segments = project.segments(
             document=document, participants_only=participants_only, include_withdrawn=False
         )
-        emit(segments, fmt, output, holds=HOLDS_WORDS, internal=internal)
+        emit(segments, fmt, output, holds=HOLDS_WORDS_AND_NAMES, internal=internal)
         return
     frame = services.coded_segment_table(project, code=code, coder=coder)
     if document:
@@ -75,7 +75,7 @@ def segments(
         return
     if fmt != "json" and not (output is not None and output.suffix.lower() == ".json"):
         frame = frame.assign(evidence=frame["evidence"].map(services.format_evidence))
-    emit(frame, fmt, output, holds=HOLDS_WORDS, internal=internal)
+    emit(frame, fmt, output, holds=HOLDS_WORDS_AND_NAMES, internal=internal)
 
 
 def _print_coded(frame: pd.DataFrame, *, code: str | None, coder: str | None) -> None:

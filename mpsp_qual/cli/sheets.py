@@ -10,7 +10,7 @@ import click
 
 from mpsp_qual.app import services
 from mpsp_qual.cli.base import (
-    HOLDS_WORDS,
+    HOLDS_WORDS_AND_NAMES,
     cli,
     emit,
     internal_notice,
@@ -98,7 +98,7 @@ def sheet_export(
     """
     if output.suffix.lower() != ".xlsx":
         raise click.BadParameter("the coding sheet must be an .xlsx file", param_hint="-o")
-    require_internal(output, internal, HOLDS_WORDS, printable=False)
+    require_internal(output, internal, HOLDS_WORDS_AND_NAMES, printable=False)
     if sample is not None and seed is None:
         seed = secrets.randbelow(1_000_000)
     n = services.export_sheet(
@@ -219,7 +219,7 @@ def agreement(
     if disagreements and (output is None or output.suffix.lower() != ".xlsx"):
         raise click.UsageError("--disagreements needs -o FILE.xlsx to write them to.")
     if disagreements:
-        require_internal(output, internal, HOLDS_WORDS, printable=False)
+        require_internal(output, internal, HOLDS_WORDS_AND_NAMES, printable=False)
     report = services.agreement_report(project, _split((coders,)), n_boot=n_boot, seed=seed)
     heading = services.describe_units(report)
     shown = services.rounded(report) if fmt == "table" else report

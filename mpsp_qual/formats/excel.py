@@ -7,6 +7,8 @@ breakdowns, the matrices, survey agreement, and the reliability and quote tables
 when given) into ``summary.xlsx`` with native charts and colour scales. Every text
 cell goes through :func:`~mpsp_qual.formats.tables.set_text_cell`, so transcript text
 that starts with ``=`` stays text, and every workbook is written whole or not at all.
+Tables holding text not cleared for quoting are written with ``internal``: a red banner
+row and every printed page then say so (:mod:`mpsp_qual.formats.internal`).
 """
 
 from __future__ import annotations

@@ -14,6 +14,12 @@ changed in the project, a column is not a codable code, a cell holds anything bu
 mark or blank, a row says "no code applies" and codes something, or a row is repeated.
 Only rows marked done (or "no code applies") count as coded: an untouched sheet
 records nothing, and a coder who stops half-way imports only what they finished.
+
+A coding sheet holds every participant's words, those who declined quotes included: it is
+a working file of the team, so its Read me opens with
+:data:`~mpsp_qual.formats.internal.INTERNAL_MARK` and every printed page of every sheet
+carries it (:func:`~mpsp_qual.formats.internal.mark_workbook`); the command line writes
+one only with ``--internal``.
 """
 
 from __future__ import annotations
