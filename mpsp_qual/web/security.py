@@ -28,6 +28,8 @@ CSP = (
     "frame-ancestors 'none'"
 )
 SAFE_METHODS = {"GET", "HEAD"}
+#: The largest request body read (a memo, a bulk accept's ids, the login form).
+MAX_BODY = 1024 * 1024
 
 _NEEDS_TOKEN = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>mpsp-qual workspace: token needed</title></head><body>
@@ -126,7 +128,9 @@ class GuardMiddleware(BaseHTTPMiddleware):
 
     def _start(self, request: Request, guard: Guard) -> Response:
         query = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-        target = request.url.path + (f"?{urlencode(query)}" if query else "")
+        # one leading slash: "//host/" would send the browser to another site
+        path = "/" + request.url.path.lstrip("/\\")
+        target = path + (f"?{urlencode(query)}" if query else "")
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             guard.cookie, guard.new_session(), httponly=True, samesite="strict", path="/"
@@ -147,6 +151,61 @@ class GuardMiddleware(BaseHTTPMiddleware):
                 _LOGIN.format(error="<p>That password is not this workspace's.</p>"), 403
             )
         return HTMLResponse(_LOGIN.format(error=""))
+
+
+class BodyLimit:
+    """Refuse a request body over ``limit`` bytes with 413, before anyone reads it.
+
+    A declared Content-Length over the limit is refused at once; a body sent without
+    one (chunked) is read up to the limit here and handed on only if it fits. This
+    runs before the session check, so a stranger cannot fill memory through the
+    login form either.
+    """
+
+    def __init__(self, app, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length", b"").decode("latin-1").strip()
+        if length.isdecimal():
+            if int(length) > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope, receive, send) -> None:
+        response = PlainTextResponse(
+            f"This request is too large (over {self.limit // 1024} KiB); send less at once.",
+            status_code=413,
+            headers={"Connection": "close"},
+        )
+        await _harden(response)(scope, receive, send)
 
 
 def _harden(response: Response) -> Response:
