@@ -1,9 +1,12 @@
 """Safe by default: the session token, CSRF tokens, the Host check and strict headers.
 
-Every request needs the session: the address ``serve`` prints carries a one-time
-token (as Jupyter's does); opening it sets a session cookie and drops the token from
-the address. With ``--password`` (needed to listen beyond 127.0.0.1) the login page
-takes the password instead. Every write (any method but GET and HEAD) must carry the
+Every request needs the session: the address ``serve`` prints carries the server's
+token (as Jupyter's does: good for as long as the server runs, so a second tab can open
+it); opening it sets a session cookie and drops the token from the address. With
+``--password`` (needed to listen beyond 127.0.0.1) the login page takes the password
+instead; wrong passwords are answered one at a time, each after a pause of
+:data:`LOGIN_PAUSE` seconds, so that guessing is slow while the right password is
+never delayed. Every write (any method but GET and HEAD) must carry the
 session's CSRF token in the ``X-CSRF-Token`` header. The Host header must name the
 server itself, so that a page on another site cannot reach it by DNS rebinding. The
 Content-Security-Policy lets the page load nothing but its own scripts and styles.
@@ -11,6 +14,7 @@ Content-Security-Policy lets the page load nothing but its own scripts and style
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import secrets
@@ -45,6 +49,14 @@ _LOGIN = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <button type="submit">Log in</button></form>{error}</body></html>"""
 
 
+#: Seconds before a wrong password is answered; wrong guesses queue one behind another.
+LOGIN_PAUSE = 1.0
+
+
+async def _pause(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
 @dataclass
 class Guard:
     """The server's secrets: its token, optional password, sessions and allowed hosts."""
@@ -54,6 +66,8 @@ class Guard:
     password: str | None = None
     cookie: str = field(default_factory=lambda: f"mpsp_qual_{secrets.token_hex(4)}")
     sessions: dict[str, str] = field(default_factory=dict)
+    failed_logins: int = 0
+    _wrong_guesses: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @classmethod
     def create(cls, *, host: str, port: int, password: str | None = None, token: str | None = None):
@@ -147,6 +161,9 @@ class GuardMiddleware(BaseHTTPMiddleware):
                     guard.cookie, guard.new_session(), httponly=True, samesite="strict", path="/"
                 )
                 return response
+            async with guard._wrong_guesses:
+                guard.failed_logins += 1
+                await _pause(LOGIN_PAUSE)
             return HTMLResponse(
                 _LOGIN.format(error="<p>That password is not this workspace's.</p>"), 403
             )
