@@ -48,7 +48,7 @@ from mpsp_qual.inputs.transcripts.labels import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One line of text, or one line of a paragraph; ``style`` is ``bold`` or ``heading``."""
 
@@ -57,7 +57,7 @@ class Line:
     style: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     label: str
     ts: str | None
