@@ -292,8 +292,24 @@ def _cover_fields(lines: Sequence[Line]) -> set[int]:
     return out
 
 
-def _hits(layout: Layout, lines: Sequence[Line], skip: set[int]) -> list[Hit | None]:
-    return [None if i in skip else layout.match(line) for i, line in enumerate(lines)]
+def _hits(lines: Sequence[Line], cover: set[int]) -> tuple[list[list[Hit | None]], set[int]]:
+    """Every layout's hits (in :data:`LAYOUTS` order) and the furniture lines, in one
+    pass: the lines of a large file are made as they are read, once rather than per
+    layout."""
+    skip: set[int] = set()
+    matchers = [layout.match for layout in LAYOUTS]
+    hits: list[list[Hit | None]] = [[] for _ in LAYOUTS]
+    appends = [found.append for found in hits]
+    for i, line in enumerate(lines):
+        if furniture(line.text):
+            skip.add(i)
+        if i in skip or i in cover:
+            for append in appends:
+                append(None)
+            continue
+        for match, append in zip(matchers, appends):
+            append(match(line))
+    return hits, skip
 
 
 def score_hits(
@@ -325,12 +341,11 @@ class Detected:
 
 def detect(lines: Sequence[Line], known: frozenset[str]) -> Detected:
     """Try every layout on every line; the one whose labels account for most lines wins."""
-    skip = {i for i, line in enumerate(lines) if furniture(line.text)}
     cover = _cover_fields(lines)
+    every, skip = _hits(lines, cover)
     best = Detected(None, set(), [], cover, skip)
     best_score = 0
-    for layout in LAYOUTS:
-        hits = _hits(layout, lines, skip | cover)
+    for layout, hits in zip(LAYOUTS, every):
         score, accepted = score_hits(hits, layout, known)
         if score > best_score:
             best_score = score
