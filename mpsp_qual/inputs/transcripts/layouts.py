@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -106,7 +107,7 @@ def _regex(
         label = clean_label(groups.get("label") or "")
         if not label or (named and not name_like(label)):
             return None
-        return Hit(label, groups.get("ts"), groups.get("body"), strong)
+        return Hit(sys.intern(label), groups.get("ts"), groups.get("body"), strong)
 
     return match
 
@@ -147,7 +148,9 @@ def _inline(line: Line) -> Hit | None:
     if m.group("tbody") is not None and len(label.split()) > 3:
         return None
     body = m.group("body") or m.group("tbody")
-    return Hit(label, m.group("ts"), body.rstrip() if body else None)
+    # Interned: a speaker's label recurs on thousands of lines of a large file, and the
+    # hits and utterances then share one string.
+    return Hit(sys.intern(label), m.group("ts"), body.rstrip() if body else None)
 
 
 _BOLD_MD = re.compile(r"^[ \t]*(?:\*\*|__)(?P<label>[^*_\n]{1,60}?):?(?:\*\*|__):?[ \t]*$")
@@ -166,7 +169,7 @@ def _bold(line: Line) -> Hit | None:
         label = clean_label(m.group("label"))
     if not label or not name_like(label):
         return None
-    return Hit(label, None, None)
+    return Hit(sys.intern(label), None, None)
 
 
 LAYOUTS: tuple[Layout, ...] = (
