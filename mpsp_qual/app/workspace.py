@@ -208,7 +208,8 @@ def _own_coding(project, viewer: Viewer, coding_id: int):
     if row is None:
         raise Conflict("that coding is no longer there (removed in another tab?); reload the page.")
     if row["coder"] != viewer.coder:
-        raise WorkspaceError(f"that coding is {row['coder']}'s; you can change only your own.")
+        whose = "someone else's" if viewer.blind else f"{row['coder']}'s"  # blind: no names
+        raise WorkspaceError(f"that coding is {whose}; you can change only your own.")
     return row
 
 
@@ -252,7 +253,7 @@ def set_note(project, viewer: Viewer, kind: str, target: str, memo: str, *, expe
     else:
         name, _, idx = target.rpartition("#")
         turns = spans_store.turns(project.store, document_row(project, name)["id"])
-        if not idx.isdigit() or all(t["turn"] != int(idx) for t in turns):
+        if not idx.isdecimal() or all(t["turn"] != int(idx) for t in turns):
             raise WorkspaceError(f"{name} has no turn {idx}; reload the page.")
     with project.transaction():
         current = notes_store.one(project.store, kind, target, viewer.coder)
@@ -290,6 +291,8 @@ def accept(
         doc = document_row(project, g["document"])
         turns = spans_store.turns(project.store, doc["id"])
         turn = turn_holding(turns, a, b, document=g["document"])
+        if turn["withdrawn"]:
+            raise WorkspaceError(f"{turn['speaker']} has withdrawn; their words cannot be coded.")
         if turn["turn"] != g["turn"]:
             raise PassageError(
                 f"the adjusted span {a}-{b} left the suggestion's turn; keep it within "

@@ -206,7 +206,7 @@ def reader(project, viewer: Viewer, document: str, *, turn: int | None = None) -
     turn_notes: dict[int, list[dict]] = defaultdict(list)
     for r in notes_store.of_kind(project.store, "turn"):
         name, _, idx = r["target"].rpartition("#")
-        if name == document and idx.isdigit() and mine(r):
+        if name == document and idx.isdecimal() and mine(r):
             turn_notes[int(idx)].append(dict(r))
     for item in out:
         item["notes"] = turn_notes.get(item["turn"], [])
@@ -268,22 +268,31 @@ def code_view(project, viewer: Viewer, code: str) -> list[dict[str, Any]]:
     names = {c.id: c.name for c in project.codebook}
     colors = code_colors(project)
     out = []
-    texts: dict[str, str] = {}
+    texts: dict[str, tuple[str, list[tuple[int, int]]]] = {}
     for r in spans_store.spans(project.store, code=code, coders=viewer.coders()):
         if r["coder"] == AUTO_CODER:
             continue  # auto-coding's proposals are suggestions, reviewed in the queue
         if r["document"] not in texts:
-            texts[r["document"]] = document_row(project, r["document"])["text"]
-        text = texts[r["document"]]
+            doc = document_row(project, r["document"])
+            withdrawn = [
+                (t["start"], t["end"])
+                for t in spans_store.turns(project.store, doc["id"])
+                if t["withdrawn"]
+            ]
+            texts[r["document"]] = doc["text"], withdrawn
+        text, withdrawn = texts[r["document"]]
+        # the words around the passage stop at a withdrawn participant's turn
+        first = max([r["start"] - 80, 0, *(e for s, e in withdrawn if e <= r["start"])])
+        last = min([r["end"] + 80, *(s for s, e in withdrawn if s >= r["end"])])
         view = coding_view(r, names, colors)
         view.update(
             document=r["document"],
             turn=r["turn"],
             speaker=r["speaker"],
             participant_id=r["participant_id"],
-            before=text[max(0, r["start"] - 80) : r["start"]],
+            before=text[first : r["start"]],
             text=text[r["start"] : r["end"]],
-            after=text[r["end"] : r["end"] + 80],
+            after=text[r["end"] : last],
         )
         out.append(view)
     return out
@@ -350,12 +359,23 @@ def search(project, viewer: Viewer, query: str, *, limit: int = 200) -> dict[str
 
 def dashboard(project, viewer: Viewer) -> dict[str, Any]:
     """Prevalence per code, agreement per code (two or more human coders), the quote bank."""
-    out: dict[str, Any] = {"prevalence": [], "agreement": [], "quotes": [], "notes": []}
     coder = viewer.coder if viewer.blind else None
+    out: dict[str, Any] = {
+        "prevalence": [],
+        "agreement": [],
+        "quotes": [],
+        "notes": [],
+        "coder": coder,  # also when there is no prevalence to show yet
+    }
     try:
-        frame = project.prevalence(coder=coder)
-        out["prevalence"] = frame.to_dict("records")
-        out["coder"] = frame.attrs.get("coder", coder)
+        if viewer.blind and coder not in project.coders():
+            # the library's sentence would name the other coders: a blind coder is told
+            # only about their own work
+            out["notes"].append(f"{coder} has coded nothing yet; the prevalence shows here then.")
+        else:
+            frame = project.prevalence(coder=coder)
+            out["prevalence"] = frame.to_dict("records")
+            out["coder"] = frame.attrs.get("coder", coder)
     except MpspQualError as exc:
         out["notes"].append(exc.render("`mpsp-qual {}`"))
     humans = [c for c in project.coders() if c not in (AUTO_CODER, "consensus")]

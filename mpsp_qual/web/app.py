@@ -22,7 +22,7 @@ from mpsp_qual.app.workspace import Viewer
 from mpsp_qual.core.errors import MpspQualError
 from mpsp_qual.web import views
 from mpsp_qual.web.connections import Connections
-from mpsp_qual.web.security import Guard, GuardMiddleware
+from mpsp_qual.web.security import BodyLimit, Guard, GuardMiddleware
 
 HERE = Path(__file__).resolve().parent
 
@@ -92,7 +92,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(GuardMiddleware, guard=guard)],
+        middleware=[Middleware(BodyLimit), Middleware(GuardMiddleware, guard=guard)],
         exception_handlers={MpspQualError: views.error_handler},
     )
     app.state.viewer = Viewer(coder, blind=blind)

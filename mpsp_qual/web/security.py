@@ -1,9 +1,12 @@
 """Safe by default: the session token, CSRF tokens, the Host check and strict headers.
 
-Every request needs the session: the address ``serve`` prints carries a one-time
-token (as Jupyter's does); opening it sets a session cookie and drops the token from
-the address. With ``--password`` (needed to listen beyond 127.0.0.1) the login page
-takes the password instead. Every write (any method but GET and HEAD) must carry the
+Every request needs the session: the address ``serve`` prints carries the server's
+token (as Jupyter's does: good for as long as the server runs, so a second tab can open
+it); opening it sets a session cookie and drops the token from the address. With
+``--password`` (needed to listen beyond 127.0.0.1) the login page takes the password
+instead; wrong passwords are answered one at a time, each after a pause of
+:data:`LOGIN_PAUSE` seconds, so that guessing is slow while the right password is
+never delayed. Every write (any method but GET and HEAD) must carry the
 session's CSRF token in the ``X-CSRF-Token`` header. The Host header must name the
 server itself, so that a page on another site cannot reach it by DNS rebinding. The
 Content-Security-Policy lets the page load nothing but its own scripts and styles.
@@ -11,6 +14,7 @@ Content-Security-Policy lets the page load nothing but its own scripts and style
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import secrets
@@ -28,6 +32,8 @@ CSP = (
     "frame-ancestors 'none'"
 )
 SAFE_METHODS = {"GET", "HEAD"}
+#: The largest request body read (a memo, a bulk accept's ids, the login form).
+MAX_BODY = 1024 * 1024
 
 _NEEDS_TOKEN = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>mpsp-qual workspace: token needed</title></head><body>
@@ -43,6 +49,14 @@ _LOGIN = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <button type="submit">Log in</button></form>{error}</body></html>"""
 
 
+#: Seconds before a wrong password is answered; wrong guesses queue one behind another.
+LOGIN_PAUSE = 1.0
+
+
+async def _pause(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
 @dataclass
 class Guard:
     """The server's secrets: its token, optional password, sessions and allowed hosts."""
@@ -52,6 +66,8 @@ class Guard:
     password: str | None = None
     cookie: str = field(default_factory=lambda: f"mpsp_qual_{secrets.token_hex(4)}")
     sessions: dict[str, str] = field(default_factory=dict)
+    failed_logins: int = 0
+    _wrong_guesses: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @classmethod
     def create(cls, *, host: str, port: int, password: str | None = None, token: str | None = None):
@@ -126,7 +142,9 @@ class GuardMiddleware(BaseHTTPMiddleware):
 
     def _start(self, request: Request, guard: Guard) -> Response:
         query = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-        target = request.url.path + (f"?{urlencode(query)}" if query else "")
+        # one leading slash: "//host/" would send the browser to another site
+        path = "/" + request.url.path.lstrip("/\\")
+        target = path + (f"?{urlencode(query)}" if query else "")
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             guard.cookie, guard.new_session(), httponly=True, samesite="strict", path="/"
@@ -143,10 +161,68 @@ class GuardMiddleware(BaseHTTPMiddleware):
                     guard.cookie, guard.new_session(), httponly=True, samesite="strict", path="/"
                 )
                 return response
+            async with guard._wrong_guesses:
+                guard.failed_logins += 1
+                await _pause(LOGIN_PAUSE)
             return HTMLResponse(
                 _LOGIN.format(error="<p>That password is not this workspace's.</p>"), 403
             )
         return HTMLResponse(_LOGIN.format(error=""))
+
+
+class BodyLimit:
+    """Refuse a request body over ``limit`` bytes with 413, before anyone reads it.
+
+    A declared Content-Length over the limit is refused at once; a body sent without
+    one (chunked) is read up to the limit here and handed on only if it fits. This
+    runs before the session check, so a stranger cannot fill memory through the
+    login form either.
+    """
+
+    def __init__(self, app, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length", b"").decode("latin-1").strip()
+        if length.isdecimal():
+            if int(length) > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope, receive, send) -> None:
+        response = PlainTextResponse(
+            f"This request is too large (over {self.limit // 1024} KiB); send less at once.",
+            status_code=413,
+            headers={"Connection": "close"},
+        )
+        await _harden(response)(scope, receive, send)
 
 
 def _harden(response: Response) -> Response:

@@ -80,7 +80,7 @@ def review(request: Request, project) -> Response:
 
     def number(key: str) -> int | None:
         value = q.get(key, "")
-        return int(value) if value.isdigit() else None
+        return _bounded(int(value), key) if value.isdecimal() else None
 
     if number("item") is not None:
         item = pages.review_item(project, viewer, item=number("item"))
@@ -142,10 +142,24 @@ def dashboard(request: Request, project) -> Response:
 # -------------------------------------------------------------------------------- API
 
 
+#: SQLite's whole numbers are 64-bit: a larger id or offset names nothing.
+_LARGEST = 2**63 - 1
+
+
+def _bounded(value: int, key: str) -> int:
+    if not -_LARGEST <= value <= _LARGEST:
+        raise ws.WorkspaceError(f"{key} {value} is out of range; reload the page.")
+    return value
+
+
+def _path_id(request: Request) -> int:
+    return _bounded(int(request.path_params["id"]), "the suggestion id")
+
+
 async def _json(request: Request) -> dict[str, Any]:
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested beyond Python's limit
         raise ws.WorkspaceError("the request body is not JSON; reload the page.") from None
     if not isinstance(body, dict):
         raise ws.WorkspaceError("the request body is not a JSON object; reload the page.")
@@ -158,7 +172,7 @@ def _int(body: dict, key: str, *, required: bool = True) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ws.WorkspaceError(f"the request needs {key} as a whole number; reload the page.")
-    return value
+    return _bounded(value, key)
 
 
 def _str(body: dict, key: str) -> str:
@@ -208,8 +222,11 @@ async def api_memo(request: Request) -> Response:
     def work(p, v, b):
         kind = _str(b, "kind")
         if kind == "coding":
+            target = _str(b, "target")
+            if not target.isdecimal():
+                raise ws.WorkspaceError("the request needs target as a coding id; reload the page.")
             ws.set_coding_memo(
-                p, v, int(_str(b, "target")), _str(b, "memo"), expected=_str(b, "expected")
+                p, v, _bounded(int(target), "target"), _str(b, "memo"), expected=_str(b, "expected")
             )
         else:
             ws.set_note(
@@ -221,7 +238,7 @@ async def api_memo(request: Request) -> Response:
 
 
 async def api_accept(request: Request) -> Response:
-    sid = int(request.path_params["id"])
+    sid = _path_id(request)
     return await _write(
         request,
         lambda p, v, b: ws.accept(
@@ -231,12 +248,12 @@ async def api_accept(request: Request) -> Response:
 
 
 async def api_reject(request: Request) -> Response:
-    sid = int(request.path_params["id"])
+    sid = _path_id(request)
     return await _write(request, lambda p, v, b: ws.reject(p, v, sid))
 
 
 async def api_undo(request: Request) -> Response:
-    sid = int(request.path_params["id"])
+    sid = _path_id(request)
     return await _write(request, lambda p, v, b: ws.undo_decision(p, v, sid))
 
 

@@ -191,6 +191,23 @@ def test_with_a_password_the_login_page_lets_you_in(live):
         assert client.get("/").status_code == 200
 
 
+def test_wrong_passwords_are_answered_one_at_a_time_after_a_pause(live, monkeypatch):
+    from mpsp_qual.web import security
+
+    pauses: list[float] = []
+
+    async def pause(seconds):
+        pauses.append(seconds)
+
+    monkeypatch.setattr(security, "_pause", pause)
+    base, _, _ = live("alice", password="s3cret")
+    with httpx.Client(base_url=base) as client:
+        for guess in ("a", "b", "c"):
+            assert client.post("/login", data={"password": guess}).status_code == 403
+        assert client.post("/login", data={"password": "s3cret"}).status_code == 303
+    assert pauses == [security.LOGIN_PAUSE] * 3  # the right password waited for nothing
+
+
 def test_serve_prints_its_address_with_the_token(project):
     import subprocess
     import sys
