@@ -224,21 +224,24 @@ def test_framework_csv_keeps_formula_looking_text_inert(runner, proj):
 def test_framework_to_a_workbook(runner, proj, tmp_path):
     out = tmp_path / "framework.xlsx"
     result = run(
-        runner, proj, "framework", "--codes", "lead-provider", "--words", "3", "-o", str(out)
-    )
+        runner, proj, "framework", "--codes", "lead-provider", "--words", "3", "-o", str(out),
+        "--internal",
+    )  # fmt: skip
 
     assert result.exit_code == 0, result.output
     ws = openpyxl.load_workbook(out).active
-    assert [c.value for c in ws[1]] == [
+    assert ws["A1"].value == "INTERNAL - CONTAINS TEXT NOT CLEARED FOR QUOTING"
+    assert ws.oddHeader.center.text == ws["A1"].value
+    assert [c.value for c in ws[2]] == [
         "participant_id",
         "attribution",
         "sector",
         "lead-provider",
         "lead-provider_n",
     ]
-    assert ws["D2"].value == '=HYPERLINK("http://example.com","x")'
-    assert ws["D2"].data_type == "s"
-    assert ws["D4"].value == "@partners kept asking…"
+    assert ws["D3"].value == '=HYPERLINK("http://example.com","x")'
+    assert ws["D3"].data_type == "s"
+    assert ws["D5"].value == "@partners kept asking…"
 
 
 # --------------------------------------------------------------------------- survey

@@ -561,14 +561,14 @@ def test_python_dash_m_help():
     ],
 )
 def test_a_table_output_must_say_what_it_is(runner, proj, tmp_path, name, extra, message):
-    result = invoke(runner, proj, "turns", "-o", tmp_path / name, *extra)
+    result = invoke(runner, proj, "turns", "-o", tmp_path / name, *extra, "--internal")
     assert_error(result, message)
     assert not (tmp_path / name).exists()
 
 
 def test_an_unwritable_output_is_one_line_not_a_traceback(runner, proj, tmp_path):
     (tmp_path / "afile").write_text("x", encoding="utf-8")
-    result = invoke(runner, proj, "turns", "-o", tmp_path / "afile" / "turns.csv")
+    result = invoke(runner, proj, "turns", "-o", tmp_path / "afile" / "turns.csv", "--internal")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
     assert "Traceback" not in result.output
@@ -580,7 +580,7 @@ def test_output_files_get_ordinary_permissions(runner, proj, tmp_path):
 
     umask = os.umask(0o022)
     try:
-        result = invoke(runner, proj, "turns", "-o", tmp_path / "turns.csv")
+        result = invoke(runner, proj, "turns", "-o", tmp_path / "turns.csv", "--internal")
     finally:
         os.umask(umask)
     assert result.exit_code == 0

@@ -79,7 +79,9 @@ def test_export_qdpx_writes_the_project_and_says_what_is_in_it(
     runner, coded: Project, tmp_path: Path
 ):
     out = tmp_path / "study.qdpx"
-    result = runner.invoke(cli, ["-p", str(coded.directory), "export", "qdpx", "-o", str(out)])
+    result = runner.invoke(
+        cli, ["-p", str(coded.directory), "export", "qdpx", "-o", str(out), "--internal"]
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         f"Wrote {out}: 2 sources, 5 selections, 2 codings by 1 coder(s), 6 codes, 3 cases, "

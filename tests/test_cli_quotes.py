@@ -76,7 +76,7 @@ def test_quotes_bad_options(runner, coded, tmp_path):
     result = run(runner, coded, "quotes", "-o", str(tmp_path / "quotes.pdf"))
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: quotes.pdf: quotes are written as .md, .docx, .xlsx or .csv; "
+        "Error: quotes.pdf: quotes are written as .md, .docx, .xlsx, .csv or .json; "
         "change the file extension.\n"
     )
     assert not (tmp_path / "quotes.pdf").exists()
@@ -238,11 +238,10 @@ def test_sample_purge_removes_distinctive_phrases(runner, tmp_path):
         assert b"I'm chief executive of Orrin Vale" in after
 
 
-def test_quotes_help_says_file_names_are_shown_as_they_are(runner):
+def test_quotes_help_says_a_bank_file_names_no_transcript(runner):
     result = runner.invoke(cli, ["quotes", "--help"])
     assert result.exit_code == 0
-    assert "transcript file names" in result.output
-    assert "name your" in result.output and "without organisation names" in " ".join(
+    assert "a file (.md, .docx, .xlsx, .csv, .json) names no transcript" in " ".join(
         result.output.split()
     )
 

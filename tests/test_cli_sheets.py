@@ -43,7 +43,10 @@ def coded(runner, proj: Path, tmp_path: Path) -> None:
     for coder, extra in (("alice", {}), ("bob", {"H6": "x"})):
         path = tmp_path / f"{coder}.xlsx"
         assert (
-            run(runner, proj, "sheet", "export", "--coder", coder, "-o", str(path)).exit_code == 0
+            run(
+                runner, proj, "sheet", "export", "--internal", "--coder", coder, "-o", str(path)
+            ).exit_code
+            == 0
         )
         mark(path, {"J2": "x", "H3": "x", "K5": "x", **extra})
         assert run(runner, proj, "sheet", "import", str(path)).exit_code == 0
@@ -51,7 +54,7 @@ def coded(runner, proj: Path, tmp_path: Path) -> None:
 
 def test_sheet_export(runner, proj: Path, tmp_path: Path) -> None:
     out = tmp_path / "bob.xlsx"
-    result = run(runner, proj, "sheet", "export", "--coder", "bob", "-o", str(out))
+    result = run(runner, proj, "sheet", "export", "--internal", "--coder", "bob", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert result.stdout == f"Wrote {out}: 5 segments (all) for coder bob.\n"
     ws = openpyxl.load_workbook(out)["Coding"]
@@ -61,7 +64,7 @@ def test_sheet_export(runner, proj: Path, tmp_path: Path) -> None:
 def test_sheet_export_sample_and_documents(runner, proj: Path, tmp_path: Path) -> None:
     out = tmp_path / "bob.xlsx"
     result = run(
-        runner, proj, "sheet", "export", "--coder", "bob", "-o", str(out),
+        runner, proj, "sheet", "export", "--internal", "--coder", "bob", "-o", str(out),
         "--documents", "beta.txt", "--sample", "0.5", "--seed", "3",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -81,14 +84,14 @@ def test_sheet_export_sample_and_documents(runner, proj: Path, tmp_path: Path) -
     ],
 )
 def test_sheet_export_usage_errors(runner, proj: Path, tmp_path: Path, args, message) -> None:
-    result = run(runner, proj, "sheet", "export", "--coder", "bob", *args)
+    result = run(runner, proj, "sheet", "export", "--internal", "--coder", "bob", *args)
     assert result.exit_code == 2
     assert message in result.stderr
 
 
 def test_sheet_export_unknown_document(runner, proj: Path, tmp_path: Path) -> None:
     out = tmp_path / "bob.xlsx"
-    result = run(runner, proj, "sheet", "export", "--coder", "bob", "-o", str(out), "--documents", "nope.txt")  # fmt: skip
+    result = run(runner, proj, "sheet", "export", "--internal", "--coder", "bob", "-o", str(out), "--documents", "nope.txt")  # fmt: skip
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: no document 'nope.txt' in the project; `mpsp-qual documents` lists them.\n"
@@ -98,7 +101,7 @@ def test_sheet_export_unknown_document(runner, proj: Path, tmp_path: Path) -> No
 
 def test_sheet_import(runner, proj: Path, tmp_path: Path) -> None:
     out = tmp_path / "bob.xlsx"
-    run(runner, proj, "sheet", "export", "--coder", "bob", "-o", str(out))
+    run(runner, proj, "sheet", "export", "--internal", "--coder", "bob", "-o", str(out))
     mark(out, {"J2": "x", "H3": 1, "L3": "a memo"})
     result = run(runner, proj, "sheet", "import", str(out))
     assert result.exit_code == 0, result.output
@@ -112,7 +115,7 @@ def test_sheet_import(runner, proj: Path, tmp_path: Path) -> None:
 
 def test_sheet_import_refusal_lists_cells_and_records_nothing(runner, proj, tmp_path) -> None:
     out = tmp_path / "bob.xlsx"
-    run(runner, proj, "sheet", "export", "--coder", "bob", "-o", str(out))
+    run(runner, proj, "sheet", "export", "--internal", "--coder", "bob", "-o", str(out))
     mark(out, {"J2": "x", "I3": "maybe", "M4": "beta.txt#99.0"})
     result = run(runner, proj, "sheet", "import", str(out))
     assert result.exit_code == 1
@@ -129,7 +132,7 @@ def test_sheet_import_refusal_lists_cells_and_records_nothing(runner, proj, tmp_
 
 def test_sheet_import_single_problem_is_one_sentence(runner, proj, tmp_path) -> None:
     out = tmp_path / "bob.xlsx"
-    run(runner, proj, "sheet", "export", "--coder", "bob", "-o", str(out))
+    run(runner, proj, "sheet", "export", "--internal", "--coder", "bob", "-o", str(out))
     mark(out, {"E2": "Edited text."})
     result = run(runner, proj, "sheet", "import", str(out))
     assert result.exit_code == 1
@@ -141,7 +144,7 @@ def test_sheet_import_single_problem_is_one_sentence(runner, proj, tmp_path) -> 
 
 def test_sheet_import_wrong_coder(runner, proj: Path, tmp_path: Path) -> None:
     out = tmp_path / "bob.xlsx"
-    run(runner, proj, "sheet", "export", "--coder", "bob", "-o", str(out))
+    run(runner, proj, "sheet", "export", "--internal", "--coder", "bob", "-o", str(out))
     result = run(runner, proj, "sheet", "import", str(out), "--coder", "alice")
     assert result.exit_code == 1
     assert result.stderr == (
@@ -151,7 +154,7 @@ def test_sheet_import_wrong_coder(runner, proj: Path, tmp_path: Path) -> None:
 
 def test_sheet_import_of_an_untouched_sheet_says_nothing_was_recorded(runner, proj, tmp_path):
     out = tmp_path / "bob.xlsx"
-    run(runner, proj, "sheet", "export", "--coder", "bob", "-o", str(out))
+    run(runner, proj, "sheet", "export", "--internal", "--coder", "bob", "-o", str(out))
     mark(out, {"J4": "x"}, done=False)  # a code marked, the row not finished
     result = run(runner, proj, "sheet", "import", str(out))
     assert result.exit_code == 0
@@ -212,7 +215,19 @@ def test_agreement_errors(runner, proj: Path, tmp_path: Path, coders, message) -
 def test_agreement_no_segments_in_common(runner, proj: Path, tmp_path: Path) -> None:
     for coder, doc, rows in (("alice", "alpha.txt", 2), ("bob", "beta.txt", 3)):
         out = tmp_path / f"{coder}.xlsx"
-        run(runner, proj, "sheet", "export", "--coder", coder, "-o", str(out), "--documents", doc)
+        run(
+            runner,
+            proj,
+            "sheet",
+            "export",
+            "--internal",
+            "--coder",
+            coder,
+            "-o",
+            str(out),
+            "--documents",
+            doc,
+        )
         mark(out, {f"F{r}": "x" for r in range(2, 2 + rows)}, done=False)
         run(runner, proj, "sheet", "import", str(out))
     result = run(runner, proj, "agreement", "--coders", "alice,bob")
@@ -233,7 +248,15 @@ def test_disagreements_then_reconcile(runner, proj: Path, tmp_path: Path) -> Non
     coded(runner, proj, tmp_path)
     meeting = tmp_path / "meeting.xlsx"
     result = run(
-        runner, proj, "agreement", "--coders", "alice,bob", "--disagreements", "-o", str(meeting)
+        runner,
+        proj,
+        "agreement",
+        "--coders",
+        "alice,bob",
+        "--disagreements",
+        "--internal",
+        "-o",
+        str(meeting),
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Unit of analysis")  # the table still prints
@@ -257,7 +280,17 @@ def test_disagreements_then_reconcile(runner, proj: Path, tmp_path: Path) -> Non
 def test_reconcile_bad_code_is_refused(runner, proj: Path, tmp_path: Path) -> None:
     coded(runner, proj, tmp_path)
     meeting = tmp_path / "meeting.xlsx"
-    run(runner, proj, "agreement", "--coders", "alice,bob", "--disagreements", "-o", str(meeting))
+    run(
+        runner,
+        proj,
+        "agreement",
+        "--coders",
+        "alice,bob",
+        "--disagreements",
+        "--internal",
+        "-o",
+        str(meeting),
+    )
     wb = openpyxl.load_workbook(meeting)
     wb["Disagreements"]["J2"] = "misaligned"
     wb.save(meeting)

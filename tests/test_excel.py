@@ -310,6 +310,9 @@ def test_summary_survey_sheets(summary_path):
         ("A", 2),
         ("B", 3),
     ]
+    # groups of 2 and 3 answers: each label says it is a small group
+    assert all(r["label"].endswith("; small group (n < 5)") for r in by_sector if r["n"])
+    assert "small group" not in q1["label"]  # the whole sample is no group
 
 
 def test_summary_framework_matrix_keeps_formula_looking_text_as_text(internal_path):

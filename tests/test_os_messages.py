@@ -114,7 +114,7 @@ def test_an_output_error_names_the_output_not_its_temporary_file(
 
     monkeypatch.setattr(Path, "write_text", full)
     out = tmp_path / "turns.csv"
-    result = invoke(runner, project.directory, "turns", "-o", out)
+    result = invoke(runner, project.directory, "turns", "-o", out, "--internal")
     assert result.exit_code == 1
     assert result.stderr.strip() == (
         f"Error: {out}: the disk is full; free some space and run the command again."
@@ -128,7 +128,7 @@ def test_a_killed_outputs_temporary_file_is_cleaned_on_the_next_run(runner, proj
     gone.wait()
     stale = tmp_path / f".turns.csv.{gone.pid}.k1ll3d.csv"
     stale.write_text("half a table", encoding="utf-8")
-    result = invoke(runner, project.directory, "turns", "-o", tmp_path / "turns.csv")
+    result = invoke(runner, project.directory, "turns", "-o", tmp_path / "turns.csv", "--internal")
     assert result.exit_code == 0, result.output
     assert not stale.exists()
     assert (tmp_path / "turns.csv").is_file()

@@ -74,7 +74,9 @@ def test_csv_header_cells_are_neutralised(tmp_path, small_files, runner):
     (tmp_path / "in" / "hostile.csv").write_text("\n".join(register) + "\n", encoding="utf-8")
     Project.init(tmp_path / "proj", register=tmp_path / "in" / "hostile.csv").close()
     out = tmp_path / "participants.csv"
-    result = runner.invoke(cli, ["-p", str(tmp_path / "proj"), "participants", "-o", str(out)])
+    result = runner.invoke(
+        cli, ["-p", str(tmp_path / "proj"), "participants", "-o", str(out), "--internal"]
+    )
     assert result.exit_code == 0, result.output
     header = next(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert not any(h.startswith(("=", "+", "-", "@")) for h in header)

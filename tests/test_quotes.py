@@ -143,6 +143,52 @@ def test_length_window_trims_to_whole_sentences(project):
     assert candidates(project, coder="alice", min_words=13).empty  # the turn is 12 words
 
 
+def test_a_trimmed_quote_is_filed_only_under_the_codes_its_sentences_carry(project):
+    # Alice's turn: "We were stretched, honestly." (4 words) "Our capacity was the problem
+    # from day one." (8). Auto gives it two codes, each on the words of one sentence; a
+    # window of 3-9 words holds one sentence, so each code's quote is its own sentence.
+    text = project.document_text("alpha.txt")
+    first, second = "We were stretched, honestly.", "Our capacity was the problem from day one."
+
+    def word(w: str) -> dict:
+        at = text.index(w)
+        return {"keyword": w, "text": w, "start": at, "end": at + len(w), "score": 100}
+
+    turn = ["alpha.txt#1.0"]
+    project.record_codings(
+        "auto",
+        [
+            (turn[0], "capacity-constraints", [word("stretched")]),
+            (turn[0], "new-markets", [word("capacity")]),
+        ],
+        segments=turn,
+    )
+    before = candidates(project, coder="auto", min_words=3, max_words=9)
+    assert sorted(zip(before["code"], before["text"])) == [
+        ("capacity-constraints", first),
+        ("new-markets", second),
+    ]
+    # The participant approves the first sentence (the capacity-constraints quote): it is
+    # still no quote of new-markets, whose evidence ("capacity") is in the second.
+    quote = before.set_index("code").loc["capacity-constraints", "quote_id"]
+    record_decision(project, quote, "approved")
+    after = candidates(project, coder="auto", min_words=3, max_words=9)
+    assert sorted(zip(after["code"], after["text"], after["status"])) == [
+        ("capacity-constraints", first, "approved"),
+        ("new-markets", second, "pending"),
+    ]
+    # A human who coded the whole turn with both codes files the approved sentence under both.
+    project.record_codings(
+        "alice",
+        [(turn[0], "capacity-constraints", None), (turn[0], "new-markets", None)],
+        segments=turn,
+    )
+    human = candidates(project, coder="alice", min_words=3, max_words=9)
+    approved = human[human["status"] == "approved"]
+    assert sorted(approved["code"]) == ["capacity-constraints", "new-markets"]
+    assert set(approved["text"]) == {first}
+
+
 def test_ranking_strength_then_length(project):
     evidence_one = [{"keyword": "capacity", "text": "capacity", "score": 100}]
     evidence_two = [
@@ -315,7 +361,7 @@ def test_export_layout(coded, tmp_path):
     assert ws["A1"].value == "Theme" and ws["D1"].value == "Quote"
     assert ws["D2"].value.endswith("” – Social care PSM")
 
-    with pytest.raises(QuoteError, match="quotes are written as .md, .docx, .xlsx or .csv"):
+    with pytest.raises(QuoteError, match="quotes are written as .md, .docx, .xlsx, .csv or .json"):
         write_quote_bank(coded, tmp_path / "q.pdf")
 
 

@@ -236,7 +236,7 @@ def assert_project_shape(path: Path) -> None:
     """What Project.xsd requires of the parts we write, and that every reference resolves."""
     root = qde_root(path)
     files = members(path)
-    order = ["Users", "CodeBook", "Variables", "Cases", "Sources", "Notes"]
+    order = ["Users", "CodeBook", "Variables", "Cases", "Sources", "Notes", "Description"]
     assert root.tag == q(P, "Project") and root.get("name")
     tags = [etree.QName(child).localname for child in root]
     assert tags == [t for t in order if t in tags], f"children out of schema order: {tags}"

@@ -154,3 +154,48 @@ def test_a_file_that_is_not_sqlite_is_refused(tmp_path):
     path.write_bytes(b"this is not a database, it is plain text " * 20)
     with pytest.raises(ProjectError, match="is not a readable project file"):
         Store(path)
+
+
+# -- document texts set into place after the document is let go of ---------------------
+
+
+def _document(text_of_turns: list[tuple[str, str]]):
+    from mpsp_qual.inputs.transcripts.build import Found, Utterance, build_document
+
+    found = Found(utterances=[Utterance(who, None, said) for who, said in text_of_turns])
+    return build_document("café.txt", found, fmt="txt", layout="test")
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        pytest.param([("Ann", "Plain words."), ("Bo", "More.")], id="ascii"),
+        pytest.param([("Zoë", "“Naïve” — café ☕ and 😀."), ("Bo", "ß " * 5000)], id="non-ascii"),
+    ],
+)
+def test_a_deferred_text_is_stored_as_the_same_text(store, turns):
+    document = _document(turns)
+    with store.transaction():
+        store.documents.write(document, "café.txt", "0" * 64, [], "turn", "now", defer_text=True)
+        store.documents.settle_texts()
+    row = store.conn.execute("SELECT typeof(text), text FROM documents").fetchone()
+    assert tuple(row) == ("text", document.text)
+    assert store.documents.text("café.txt") == document.text
+    pending = "SELECT name FROM sqlite_temp_master WHERE name = 'pending_text'"
+    assert store.conn.execute(pending).fetchall() == []
+    # The turns' offsets point into the stored text as into the document's.
+    spans = store.conn.execute("SELECT start, end, text FROM turns ORDER BY idx").fetchall()
+    assert [tuple(span) for span in spans] == [(t.start, t.end, t.text) for t in document.turns]
+    assert all(row[1][s:e] == t for s, e, t in spans)
+
+
+def test_a_deferred_text_is_rolled_back_with_the_import(store):
+    document = _document([("Ann", "Words that never land.")])
+    with pytest.raises(RuntimeError), store.transaction():
+        store.documents.write(document, "a.txt", "0" * 64, [], "turn", "now", defer_text=True)
+        raise RuntimeError("an import that fails after the write")
+    assert store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 0
+    with store.transaction():
+        store.documents.write(document, "a.txt", "0" * 64, [], "turn", "now", defer_text=True)
+        store.documents.settle_texts()
+    assert store.documents.text(document.name) == document.text

@@ -217,14 +217,42 @@ def test_by_attribute_gives_each_group_and_its_n(tmp_path):
     table = survey_agreement(read_survey(write_csv(tmp_path, rows)), by="sector")
     assert list(table.columns) == ["statement", "sector", *AGREEMENT_COLUMNS[1:]]
     got = {(r.statement, r.sector): (r.n, r.excluded, r.agree, r.label) for r in table.itertuples()}
+    small = "; small group (n < 5)"  # every group here has fewer than 5 answers
     assert got == {
-        ("Secure different contracts", "Education"): (2, 1, 1, "50% agree (95% CI 9-91%), n = 2"),
-        ("Secure different contracts", "Health"): (4, 0, 3, "75% agree (95% CI 30-95%), n = 4"),
-        ("Shared data", "Education"): (3, 0, 0, "0% yes (95% CI 0-56%), n = 3"),
-        ("Shared data", "Health"): (3, 1, 2, "67% yes (95% CI 21-94%), n = 3"),
+        ("Secure different contracts", "Education"): (
+            2,
+            1,
+            1,
+            "50% agree (95% CI 9-91%), n = 2" + small,
+        ),
+        ("Secure different contracts", "Health"): (
+            4,
+            0,
+            3,
+            "75% agree (95% CI 30-95%), n = 4" + small,
+        ),
+        ("Shared data", "Education"): (3, 0, 0, "0% yes (95% CI 0-56%), n = 3" + small),
+        ("Shared data", "Health"): (3, 1, 2, "67% yes (95% CI 21-94%), n = 3" + small),
     }
     # Statement by statement, groups sorted.
     assert list(table["sector"]) == ["Education", "Health", "Education", "Health"]
+
+
+def test_groups_of_fewer_than_five_answers_are_flagged_small(tmp_path):
+    # Health: 5 valid answers (4 agree) is not small; Education: 4 valid answers (one
+    # more is "Don't know", which is not counted) is; the whole sample is never flagged.
+    rows = [["participant_id", "sector", "Q1"]]
+    rows += [[f"h{i}", "Health", a] for i, a in enumerate(["5", "4", "4", "4", "2"])]
+    rows += [[f"e{i}", "Education", a] for i, a in enumerate(["5", "1", "2", "3", "Don't know"])]
+    df = read_survey(write_csv(tmp_path, rows))
+    labels = dict(
+        zip(survey_agreement(df, by="sector")["sector"], survey_agreement(df, by="sector")["label"])
+    )
+    assert labels == {
+        "Education": "25% agree (95% CI 5-70%), n = 4; small group (n < 5)",
+        "Health": "80% agree (95% CI 38-96%), n = 5",
+    }
+    assert "small" not in survey_agreement(df)["label"].iloc[0]  # n = 9, no groups
 
 
 def test_unknown_by_names_the_attribute_columns(tmp_path):

@@ -28,11 +28,16 @@ from mpsp_qual.inputs.survey_io import read_survey
 
 __all__ = [
     "AGREEMENT_COLUMNS",
+    "SMALL_GROUP",
     "read_survey",
     "statement_columns",
     "survey_agreement",
     "wilson_interval",
 ]
+
+#: Groups of fewer members than this are flagged beside their figures ("small group"),
+#: here and in the workbook, the draft and the charts.
+SMALL_GROUP = 5
 
 #: Columns of the table ``survey_agreement`` returns (with ``by``, the attribute
 #: column is inserted after ``statement``).
@@ -272,7 +277,9 @@ def survey_agreement(
         know"), ``agree`` (count), ``pct_agree``, ``pct_neither``,
         ``pct_disagree`` (fractions 0-1; NaN when n is 0), ``ci_low``,
         ``ci_high`` (Wilson interval of ``pct_agree``) and ``label``
-        ("80% agree, n = 20", "75% yes, n = 16" or "no valid answers").
+        ("80% agree, n = 20", "75% yes, n = 16" or "no valid answers"); with
+        ``by``, a group of fewer than :data:`SMALL_GROUP`
+        valid answers says so in its label ("...; small group (n < 5)").
         ``attrs`` records ``agree`` (the levels) and ``confidence``.
 
     Raises:
@@ -329,6 +336,9 @@ def survey_agreement(
             record["statement"] = column
             if by is not None:
                 record[by] = group
+                if 0 < record["n"] < SMALL_GROUP:
+                    # A percentage of three answers reads as more than it is.
+                    record["label"] += f"; small group (n < {SMALL_GROUP})"
             records.append(record)
 
     order = AGREEMENT_COLUMNS[:1] + ([by] if by is not None else []) + AGREEMENT_COLUMNS[1:]

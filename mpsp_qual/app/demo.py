@@ -93,7 +93,9 @@ def agreement_step(
 
     Imports ``transcripts_sample/coder2_sheet.xlsx``, shows the agreement between
     its coder and the first complete coding (the default coder: a human coder who
-    coded everything, else ``auto``), and writes ``OUTDIR/disagreements.xlsx``.
+    coded everything, else ``auto``), and writes ``OUTDIR/disagreements.xlsx`` (a team
+    working file, marked internal on every sheet and page, as ``agreement --disagreements
+    --internal`` writes it).
 
     Returns:
         The agreement report.
@@ -117,7 +119,10 @@ def agreement_step(
     )
     target = Path(outdir) / "disagreements.xlsx"
     n = disagreements.write_disagreements(project, [second, first], target)
-    log(f"Wrote {target} ({n} segments where {second} and {first} differ).")
+    log(
+        f"Wrote {target} ({n} segments where {second} and {first} differ; marked internal: "
+        "it holds participants' words not cleared for quoting)."
+    )
     return report
 
 
@@ -207,7 +212,8 @@ def refi_step(
     log: Callable[[str], None],
     show: Callable[[str, pd.DataFrame], None],
 ) -> None:
-    """The demo's REFI-QDA part: write ``OUTDIR/project.qdpx`` and ``OUTDIR/codebook.qdc``."""
+    """The demo's REFI-QDA part: write ``OUTDIR/project.qdpx`` (every transcript, so it says
+    it is internal, as ``export qdpx --internal`` writes it) and ``OUTDIR/codebook.qdc``."""
     out = Path(outdir)
     report = refi.export_qdpx(project, output=out / "project.qdpx")
     codes = refi.export_qdc(project, output=out / "codebook.qdc")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from mpsp_qual.consent.withdraw import blank_speakers, purged_speakers, refuse_purged
 from mpsp_qual.core.errors import ImportConflict, TranscriptError
 from mpsp_qual.core.labels import label_key
+from mpsp_qual.core.memory import release_freed_memory
 from mpsp_qual.core.model import Document, PathLike
 from mpsp_qual.inputs.register import read_register
 from mpsp_qual.inputs.segment import UNITS, iter_segments, versioned_ids
@@ -203,27 +204,20 @@ class ImportService:
             if people is not None:
                 self.participants.save(people, source=str(register))
             done = len(report.unchanged)
-            for document, path, digest in to_write:
-                # Segments go to the file as spaCy makes them: a 200 MB transcript's
-                # segments are never all in memory at once.
-                segments = iter_segments(document, unit=unit or "turn")
-                if document.name in existing:
-                    # A segment whose text changed gets a new id, so that nothing computed on
-                    # the old text (a coding, a sheet row) can attach to the new one.
-                    segments = versioned_ids(
-                        segments, self.store.documents.segment_texts_of(document.name)
-                    )
-                    self.store.documents.delete(document.name)
-                    report.replaced.append(document.name)
-                else:
-                    report.imported.append(document.name)
-                counted = _Counted(segments)
-                self.store.documents.write(document, path, digest, counted, unit or "turn", now())
-                report.segments += counted.n
+            written = bool(to_write)
+            # Each document is let go of once written, before its text is settled (see
+            # Documents.write): a 200 MB transcript is then never in memory twice over.
+            while to_write:
+                document, path, digest = to_write.pop(0)
+                name = document.name
+                self._write(document, path, digest, unit, existing, report)
+                del document
                 done += 1
                 if progress:
-                    progress(done, document.name)
-            if to_write:
+                    progress(done, name)
+            release_freed_memory()
+            self.store.documents.settle_texts()
+            if written:
                 self.store.audit(
                     "import",
                     {
@@ -232,7 +226,7 @@ class ImportService:
                         "unit": unit or "turn",
                     },
                 )
-        if people is not None or to_write:
+        if people is not None or written:
             name = Path(register).name if register is not None else "the register"
             report.warnings.extend(self.participants.warnings(name))
         if not self.participants.participant_objects():
@@ -243,3 +237,30 @@ class ImportService:
                 "(register FILE) and the imported transcripts count."
             )
         return report
+
+    def _write(
+        self,
+        document: Document,
+        path: Path,
+        digest: str,
+        unit: str | None,
+        existing: dict[str, tuple[str, str]],
+        report: ImportReport,
+    ) -> None:
+        """Segment one document and write it with its segments (replacing the old one)."""
+        # Segments go to the file as spaCy makes them: a 200 MB transcript's segments are
+        # never all in memory at once.
+        segments = iter_segments(document, unit=unit or "turn")
+        if document.name in existing:
+            # A segment whose text changed gets a new id, so that nothing computed on the
+            # old text (a coding, a sheet row) can attach to the new one.
+            segments = versioned_ids(segments, self.store.documents.segment_texts_of(document.name))
+            self.store.documents.delete(document.name)
+            report.replaced.append(document.name)
+        else:
+            report.imported.append(document.name)
+        counted = _Counted(segments)
+        self.store.documents.write(
+            document, path, digest, counted, unit or "turn", now(), defer_text=True
+        )
+        report.segments += counted.n

@@ -12,7 +12,17 @@ from typing import TYPE_CHECKING
 import click
 
 from mpsp_qual.app import services
-from mpsp_qual.cli.base import cli, coder_option, emit, output_options, pass_project, warn
+from mpsp_qual.cli.base import (
+    HOLDS_WORDS,
+    cli,
+    coder_option,
+    emit,
+    internal_option,
+    output_options,
+    pass_project,
+    require_internal,
+    warn,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,12 +39,12 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
     return items or None
 
 
-def _emit(frame: pd.DataFrame, fmt: str, output: Path | None, heading: str) -> None:
+def _emit(frame: pd.DataFrame, fmt: str, output: Path | None, heading: str, **internal) -> None:
     if output is None and fmt == "table":
         emit(frame, fmt, output, title=heading)
     else:
         click.echo(heading, err=True)
-        emit(frame, fmt, output)
+        emit(frame, fmt, output, **internal)
 
 
 def _coder_heading(frame: pd.DataFrame) -> str:
@@ -116,6 +126,7 @@ def matrix(
     "--words", type=click.IntRange(min=1), default=40, show_default=True, help="Words per excerpt."
 )
 @output_options
+@internal_option
 @pass_project
 def framework(
     project: Project,
@@ -124,19 +135,23 @@ def framework(
     words: int,
     fmt: str,
     output: Path | None,
+    internal: bool,
 ) -> None:
     """Show the framework matrix: participants by themes, with their coded excerpts.
 
     For the research team's analysis, not for quoting: it includes participants who
-    declined quotes (never withdrawn ones).
+    declined quotes (never withdrawn ones), so -o FILE needs --internal (and the file
+    is marked internal on every sheet and page).
 
     \b
     Example:
-      mpsp-qual framework -o framework.xlsx
+      mpsp-qual framework
+      mpsp-qual framework -o framework.xlsx --internal
       mpsp-qual framework --codes misaligned-values,capacity-constraints --words 25
     """
+    require_internal(output, internal, HOLDS_WORDS)
     frame = services.framework_matrix(project, coder=coder, codes=_split(codes), words=words)
-    _emit(frame, fmt, output, _coder_heading(frame))
+    _emit(frame, fmt, output, _coder_heading(frame), holds=HOLDS_WORDS, internal=internal)
 
 
 @cli.command()

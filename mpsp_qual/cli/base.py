@@ -215,11 +215,64 @@ def output_options(f):
     return f
 
 
-def emit(frame: pd.DataFrame, fmt: str, output: Path | None, *, title: str | None = None) -> None:
-    """Print a table (or write it to ``output``), with an optional heading line."""
+#: ``--internal``: for every command whose file holds text not cleared for quoting.
+internal_option = click.option(
+    "--internal",
+    is_flag=True,
+    help="Allow -o FILE although it holds participants' words or names not cleared for "
+    "quoting; the file is then marked internal (.xlsx: every sheet and page).",
+)
+
+
+#: What the listings hold, for :func:`require_internal`'s sentence.
+HOLDS_WORDS = "participants' words"
+HOLDS_WORDS_AND_NAMES = "participants' words and the speakers' names"
+HOLDS_NAMES = "participants' names and organisations"
+HOLDS_FILE_NAMES = "transcript file names, which may name an organisation or a person"
+
+
+def require_internal(
+    output: Path | None, internal: bool, what: str, *, printable: bool = True
+) -> None:
+    """Refuse to write ``what`` (participants' words or names) to ``output`` without
+    ``--internal``: a file can leave the team, a table printed to the terminal cannot
+    (``printable``: the command can print it instead)."""
+    if output is not None and not internal:
+        instead = ", or leave out -o to print it" if printable else ""
+        raise click.UsageError(
+            f"{output.name} would hold {what}, not cleared for quoting (those who declined "
+            "quotes included); add --internal to write it as a file for the research team "
+            f"(it is then marked internal){instead}."
+        )
+
+
+def internal_notice(output: Path) -> None:
+    """Say on stderr that ``output`` is internal (all a CSV or JSON file can carry)."""
+    click.echo(f"Note: {output} is {vocab.INTERNAL_MARK}; keep it within the team.", err=True)
+
+
+def emit(
+    frame: pd.DataFrame,
+    fmt: str,
+    output: Path | None,
+    *,
+    title: str | None = None,
+    holds: str | None = None,
+    internal: bool = False,
+) -> None:
+    """Print a table (or write it to ``output``), with an optional heading line.
+
+    ``holds`` says what participant text or names the table holds: then it is written to
+    a file only with ``internal`` (see :func:`require_internal`), marked internal.
+    """
     if output is not None:
-        services.write_table(frame, output, None if fmt == "table" else fmt)
+        if holds is not None:
+            require_internal(output, internal, holds)
+        marked = holds is not None
+        services.write_table(frame, output, None if fmt == "table" else fmt, internal=marked)
         click.echo(f"Wrote {output} ({len(frame)} rows).", err=True)
+        if marked:
+            internal_notice(output)
         return
     wide = click.get_current_context().meta.get(WIDE_KEY, False)
     if title and fmt == "table":

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 import click
 
 from mpsp_qual.app import services
-from mpsp_qual.cli.base import cli, emit, output_options, pass_project, progress_bar
+from mpsp_qual.cli.base import (
+    HOLDS_WORDS_AND_NAMES,
+    cli,
+    emit,
+    internal_option,
+    output_options,
+    pass_project,
+    progress_bar,
+    require_internal,
+)
 
 if TYPE_CHECKING:
     from mpsp_qual.app.project import Project
@@ -64,21 +73,28 @@ def codes(project: Project, fmt: str, output: Path | None) -> None:
 @cli.command()
 @click.option("--coder", metavar="NAME", help="Only this coder's codings.")
 @output_options
+@internal_option
 @pass_project
-def codings(project: Project, coder: str | None, fmt: str, output: Path | None) -> None:
+def codings(
+    project: Project, coder: str | None, fmt: str, output: Path | None, internal: bool
+) -> None:
     """List every coding with its span (start-end in the document text) and evidence.
+
+    The speakers' names and the evidence (their words) are not cleared for quoting,
+    so -o FILE needs --internal (and the file is marked internal).
 
     \b
     Example:
       mpsp-qual codings --coder auto
-      mpsp-qual codings --format json -o codings.json
+      mpsp-qual codings --format json -o codings.json --internal
     """
+    require_internal(output, internal, HOLDS_WORDS_AND_NAMES)
     from mpsp_qual.app.workspace import coding_list
 
     frame = coding_list(project, coder=coder)
     if fmt != "json" and not (output is not None and output.suffix.lower() == ".json"):
         frame["evidence"] = frame["evidence"].map(services.format_evidence)
-    emit(frame, fmt, output)
+    emit(frame, fmt, output, holds=HOLDS_WORDS_AND_NAMES, internal=internal)
 
 
 @cli.group()

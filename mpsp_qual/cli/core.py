@@ -10,9 +10,13 @@ import click
 
 from mpsp_qual.app import services
 from mpsp_qual.cli.base import (
+    HOLDS_FILE_NAMES,
+    HOLDS_NAMES,
+    HOLDS_WORDS_AND_NAMES,
     State,
     cli,
     emit,
+    internal_option,
     output_options,
     pass_project,
     progress_bar,
@@ -146,28 +150,49 @@ def register(project: Project, register: Path) -> None:
 
 @cli.command()
 @output_options
+@internal_option
 @pass_project
-def documents(project: Project, fmt: str, output: Path | None) -> None:
-    """List the imported documents."""
-    emit(project.documents(), fmt, output)
+def documents(project: Project, fmt: str, output: Path | None, internal: bool) -> None:
+    """List the imported documents.
+
+    Their file names may name an organisation, so -o FILE needs --internal.
+    """
+    emit(project.documents(), fmt, output, holds=HOLDS_FILE_NAMES, internal=internal)
 
 
 @cli.command()
 @click.option("--document", help="Only this document (file name).")
 @output_options
+@internal_option
 @pass_project
-def turns(project: Project, document: str | None, fmt: str, output: Path | None) -> None:
-    """List every speaker turn, the interviewer's included."""
+def turns(
+    project: Project, document: str | None, fmt: str, output: Path | None, internal: bool
+) -> None:
+    """List every speaker turn, the interviewer's included.
+
+    The turns hold every participant's words, those who declined quotes included, so
+    -o FILE needs --internal (and the file is marked internal).
+
+    \b
+    Example:
+      mpsp-qual turns --document int01.txt
+      mpsp-qual turns -o turns.xlsx --internal
+    """
     # A withdrawn participant's words are listed nowhere.
-    emit(project.turns(document=document, include_withdrawn=False), fmt, output)
+    frame = project.turns(document=document, include_withdrawn=False)
+    emit(frame, fmt, output, holds=HOLDS_WORDS_AND_NAMES, internal=internal)
 
 
 @cli.command()
 @output_options
+@internal_option
 @pass_project
-def participants(project: Project, fmt: str, output: Path | None) -> None:
-    """List the participants register with consent and attributes."""
-    emit(project.participants(), fmt, output)
+def participants(project: Project, fmt: str, output: Path | None, internal: bool) -> None:
+    """List the participants register with consent and attributes.
+
+    The register names people and organisations, so -o FILE needs --internal.
+    """
+    emit(project.participants(), fmt, output, holds=HOLDS_NAMES, internal=internal)
 
 
 @cli.command()

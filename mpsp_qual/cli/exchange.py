@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 import click
 
 from mpsp_qual.app import services
-from mpsp_qual.cli.base import State, cli, pass_project, warn_all
+from mpsp_qual.cli.base import (
+    HOLDS_WORDS_AND_NAMES,
+    State,
+    cli,
+    internal_notice,
+    pass_project,
+    require_internal,
+    warn_all,
+)
 
 if TYPE_CHECKING:
     from mpsp_qual.app.project import Project
@@ -62,21 +70,30 @@ def export_qdc(project: Project, output: Path) -> None:
 
 @export.command("qdpx")
 @_output(".qdpx")
+@click.option(
+    "--internal",
+    is_flag=True,
+    help="Required: the project holds every transcript, the words of participants who "
+    "declined quotes and the register's names included.",
+)
 @pass_project
-def export_qdpx(project: Project, output: Path) -> None:
+def export_qdpx(project: Project, output: Path, internal: bool) -> None:
     """Write the project as a REFI-QDA project (.qdpx).
 
     Transcripts, codebook, every coder's codings (auto included), memos, and the
     participants still in the study as cases with their attributes and consent.
-    A withdrawn participant's words are removed from the exported transcripts.
+    A withdrawn participant's words are removed from the exported transcripts; the
+    rest is not cleared for quoting, so the export needs --internal.
 
     \b
     Example:
-      mpsp-qual export qdpx -o study.qdpx
+      mpsp-qual export qdpx -o study.qdpx --internal
     """
+    require_internal(output, internal, HOLDS_WORDS_AND_NAMES, printable=False)
 
     report = services.export_qdpx(project, output=output)
     warn_all(report.warnings)
+    internal_notice(output)
     click.echo(
         f"Wrote {output}: {report.sources} sources, {report.selections} selections, "
         f"{report.codings} codings by {report.users} coder(s), {report.codes} codes, "

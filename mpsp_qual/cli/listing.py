@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 import click
 
 from mpsp_qual.app import services
-from mpsp_qual.cli.base import cli, emit, output_options, pass_project
+from mpsp_qual.cli.base import (
+    HOLDS_WORDS_AND_NAMES,
+    cli,
+    emit,
+    internal_option,
+    output_options,
+    pass_project,
+    require_internal,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,6 +34,7 @@ if TYPE_CHECKING:
     help="Only segments this coder coded (default with --code: the default coder).",
 )
 @output_options
+@internal_option
 @pass_project
 def segments(
     project: Project,
@@ -35,24 +44,28 @@ def segments(
     coder: str | None,
     fmt: str,
     output: Path | None,
+    internal: bool,
 ) -> None:
     """List the coding units (segments) with their offsets, or the coded ones with evidence.
 
     With --code or --coder, each coded segment is shown once with its codes and the
-    words that earned them highlighted (csv and json carry the evidence).
+    words that earned them highlighted (csv and json carry the evidence). Segments
+    hold every participant's words, those who declined quotes included, so -o FILE
+    needs --internal (and the file is marked internal).
 
     \b
     Example:
       mpsp-qual segments --document int01.txt
       mpsp-qual segments --code capacity-constraints
-      mpsp-qual segments --coder alice --format csv -o alice.csv
+      mpsp-qual segments --coder alice --format csv -o alice.csv --internal
     """
+    require_internal(output, internal, HOLDS_WORDS_AND_NAMES)
     if code is None and coder is None:
         # A withdrawn participant's words are listed nowhere.
         segments = project.segments(
             document=document, participants_only=participants_only, include_withdrawn=False
         )
-        emit(segments, fmt, output)
+        emit(segments, fmt, output, holds=HOLDS_WORDS_AND_NAMES, internal=internal)
         return
     frame = services.coded_segment_table(project, code=code, coder=coder)
     if document:
@@ -62,7 +75,7 @@ def segments(
         return
     if fmt != "json" and not (output is not None and output.suffix.lower() == ".json"):
         frame = frame.assign(evidence=frame["evidence"].map(services.format_evidence))
-    emit(frame, fmt, output)
+    emit(frame, fmt, output, holds=HOLDS_WORDS_AND_NAMES, internal=internal)
 
 
 def _print_coded(frame: pd.DataFrame, *, code: str | None, coder: str | None) -> None:

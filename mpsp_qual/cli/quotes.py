@@ -8,7 +8,18 @@ from typing import TYPE_CHECKING
 import click
 
 from mpsp_qual.app import services
-from mpsp_qual.cli.base import cli, coder_option, emit, output_options, pass_project, warn, warn_all
+from mpsp_qual.cli.base import (
+    HOLDS_WORDS,
+    cli,
+    coder_option,
+    emit,
+    internal_option,
+    output_options,
+    pass_project,
+    require_internal,
+    warn,
+    warn_all,
+)
 from mpsp_qual.core import vocab
 
 if TYPE_CHECKING:
@@ -90,9 +101,9 @@ def quotes(ctx, code, coder, redact, min_words, max_words, status, attribution, 
     """List or write the quote bank: consented, approved, attributed and redacted quotes.
 
     Participants who declined quotes or withdrew never appear, whatever the options.
-    Names and organisations in the quote text are redacted, but transcript file names
-    (the Document column of .xlsx and .csv files) are shown as they are: name your
-    transcripts without organisation names if the bank leaves the team.
+    Names and organisations in the quote text are redacted, and a file (.md, .docx,
+    .xlsx, .csv, .json) names no transcript: its quote ids are the public ones that
+    approval requests carry, so a bank file can leave the team.
 
     \b
     Examples:
@@ -112,12 +123,12 @@ def quotes(ctx, code, coder, redact, min_words, max_words, status, attribution, 
         min_words=min_words,
         max_words=max_words,
     )
-    if output is not None and output.suffix.lower() != ".json":
+    if output is not None:
         n = services.write_quote_bank(project, output, **options)
         click.echo(f"Wrote {output} ({n} quotes).", err=True)
         return
     frame = services.quote_bank(project, **options)
-    emit(frame if output is not None else frame[SHOWN], fmt if output is None else "json", output)
+    emit(frame[SHOWN], fmt, None)
 
 
 @quotes.command("request")
@@ -250,17 +261,21 @@ def require_approval_cmd(project: Project, setting: str | None) -> None:
 @cli.command()
 @click.argument("draft", type=click.Path(dir_okay=False, path_type=Path))
 @output_options
+@internal_option
 @pass_project
-def verify(project: Project, draft: Path, fmt: str, output: Path | None) -> None:
+def verify(project: Project, draft: Path, fmt: str, output: Path | None, internal: bool) -> None:
     """Check every quote in a report draft against the transcripts, consent and approval.
 
     Exits with status 1 if any quote is not found, is by a participant who declined
-    quotes or withdrew, or is not approved.
+    quotes or withdrew, or is not approved. The table shows the transcript's words
+    beside the draft's, whoever said them, so -o FILE needs --internal.
 
     \b
     Example:
       mpsp-qual verify report.docx
+      mpsp-qual verify report.docx -o checked.xlsx --internal
     """
+    require_internal(output, internal, HOLDS_WORDS)
 
     result = services.verify_draft(project, draft)
     shown = (
@@ -280,7 +295,7 @@ def verify(project: Project, draft: Path, fmt: str, output: Path | None) -> None
             ]
         ]
     )
-    emit(shown, fmt, output)
+    emit(shown, fmt, output, holds=HOLDS_WORDS, internal=internal)
     summary = services.verify_summary(result)
     if len(result) and not result["ok"].all():
         raise click.ClickException(summary)

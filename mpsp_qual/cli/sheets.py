@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING
 import click
 
 from mpsp_qual.app import services
-from mpsp_qual.cli.base import cli, emit, output_options, pass_project, warn
+from mpsp_qual.cli.base import (
+    HOLDS_WORDS_AND_NAMES,
+    cli,
+    emit,
+    internal_notice,
+    output_options,
+    pass_project,
+    require_internal,
+    warn,
+)
 
 if TYPE_CHECKING:
     from mpsp_qual.app.project import Project
@@ -57,6 +66,12 @@ def sheet() -> None:
     is_flag=True,
     help="Pre-fill the auto codes (off by default so that the coder works blind).",
 )
+@click.option(
+    "--internal",
+    is_flag=True,
+    help="Required: the sheet holds every participant's words, those who declined quotes "
+    "included; it is marked internal on every sheet and page, for the team's coders only.",
+)
 @pass_project
 def sheet_export(
     project: Project,
@@ -66,20 +81,24 @@ def sheet_export(
     sample: float | None,
     seed: int | None,
     with_suggestions: bool,
+    internal: bool,
 ) -> None:
     """Write a coding sheet: one row per participant segment, one column per code.
 
     The coder marks x (or 1) under each code that applies, marks the row done (or
     "no code applies") when finished, and may write a memo; only rows marked done
     are recorded. The hidden columns (segment id, text hash) must stay as they are.
+    The sheet holds every participant's words, those who declined quotes included:
+    --internal says you know, and the sheet says it on every sheet and printed page.
 
     \b
     Example:
-      mpsp-qual sheet export --coder bob -o bob.xlsx --sample 0.3 --seed 7
-      mpsp-qual sheet export --coder alice -o alice.xlsx --documents int01.txt,int02.docx
+      mpsp-qual sheet export --coder bob -o bob.xlsx --sample 0.3 --seed 7 --internal
+      mpsp-qual sheet export --coder alice -o alice.xlsx --documents int01.txt --internal
     """
     if output.suffix.lower() != ".xlsx":
         raise click.BadParameter("the coding sheet must be an .xlsx file", param_hint="-o")
+    require_internal(output, internal, HOLDS_WORDS_AND_NAMES, printable=False)
     if sample is not None and seed is None:
         seed = secrets.randbelow(1_000_000)
     n = services.export_sheet(
@@ -93,6 +112,7 @@ def sheet_export(
     )
     what = f"a {sample:.0%} sample, seed {seed}" if sample is not None else "all"
     click.echo(f"Wrote {output}: {_n(n, 'segment')} ({what}) for coder {coder.strip()}.")
+    internal_notice(output)
 
 
 @sheet.command("import")
@@ -154,7 +174,14 @@ def sheet_import(project: Project, file: Path, coder: str | None) -> None:
 @click.option(
     "--disagreements",
     is_flag=True,
-    help="Write the segments where the coders differ to -o FILE.xlsx (the table is printed).",
+    help="Write the segments where the coders differ to -o FILE.xlsx (the table is printed); "
+    "needs --internal.",
+)
+@click.option(
+    "--internal",
+    is_flag=True,
+    help="Required with --disagreements: the workbook holds the participants' words, those "
+    "who declined quotes included; it is marked internal on every sheet and page.",
 )
 @click.option(
     "--n-boot",
@@ -170,6 +197,7 @@ def agreement(
     project: Project,
     coders: str,
     disagreements: bool,
+    internal: bool,
     n_boot: int,
     seed: int,
     fmt: str,
@@ -179,15 +207,19 @@ def agreement(
 
     Computed over the segments every named coder coded; each code is a yes/no
     decision per segment. Verdict: alpha >= 0.800 reliable, >= 0.667 tentative.
+    The disagreements workbook holds the participants' words (for the reconciliation
+    meeting), so it needs --internal and is marked internal on every sheet and page.
 
     \b
     Example:
       mpsp-qual agreement --coders alice,bob
-      mpsp-qual agreement --coders alice,bob --disagreements -o disagreements.xlsx
-      mpsp-qual reconcile disagreements.xlsx
+      mpsp-qual agreement --coders alice,bob --disagreements -o meeting.xlsx --internal
+      mpsp-qual reconcile meeting.xlsx
     """
     if disagreements and (output is None or output.suffix.lower() != ".xlsx"):
         raise click.UsageError("--disagreements needs -o FILE.xlsx to write them to.")
+    if disagreements:
+        require_internal(output, internal, HOLDS_WORDS_AND_NAMES, printable=False)
     report = services.agreement_report(project, _split((coders,)), n_boot=n_boot, seed=seed)
     heading = services.describe_units(report)
     shown = services.rounded(report) if fmt == "table" else report
@@ -200,6 +232,7 @@ def agreement(
     if disagreements:
         n = services.write_disagreements(project, report.attrs["coders"], output)
         click.echo(f"Wrote {output}: {_n(n, 'segment')} where the coders differ.", err=True)
+        internal_notice(output)
 
 
 @cli.command()
@@ -213,7 +246,7 @@ def reconcile(project: Project, file: Path) -> None:
 
     \b
     Example:
-      mpsp-qual agreement --coders alice,bob --disagreements -o meeting.xlsx
+      mpsp-qual agreement --coders alice,bob --disagreements -o meeting.xlsx --internal
       mpsp-qual reconcile meeting.xlsx
     """
     summary = services.reconcile(project, file)

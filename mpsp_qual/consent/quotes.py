@@ -26,7 +26,7 @@ from mpsp_qual.coding.passages import Span, quote_span
 from mpsp_qual.consent.redact import project_redactor
 from mpsp_qual.core import vocab
 from mpsp_qual.core.errors import QuoteError
-from mpsp_qual.core.model import Participant, PathLike
+from mpsp_qual.core.model import AUTO_CODER, Participant, PathLike
 from mpsp_qual.core.text import count_words
 from mpsp_qual.store.codings_spans import passages_by_segment
 
@@ -213,6 +213,19 @@ def _window(
     return best
 
 
+def _carries(a: int, b: int, start: int, length: int, hits: list[int]) -> bool:
+    """Whether the quote [a, b) may be filed under an auto coding of the segment at
+    [start, start + length) whose evidence lies at ``hits`` (offsets in the segment).
+
+    The whole segment may: it is the unit the code was given to. Part of it may only when
+    it holds some of that code's evidence; otherwise a quote trimmed to one code's words
+    (or an approved passage) would be filed under every other code of its turn too.
+    """
+    if a <= start and b >= start + length:
+        return True
+    return any(a <= start + h < b for h in hits)
+
+
 def _codes_for(project, code: str | None) -> list[str]:
     cb = project.codebook
     if code is None:
@@ -252,6 +265,9 @@ def candidates(
 
     One row per (quote, code): columns of :data:`BANK_COLUMNS` but ``text`` is the
     source text (or the participant's approved edit) and ``attribution`` is left blank.
+    A quote is filed under a code only when a human coded its segment or passage with
+    it, or when its span holds that code's evidence (an auto coding; the whole segment
+    always does).
     Declined quotes are left out; consent gating has been applied. A decision recorded
     on text that has changed since (a re-imported transcript) is ignored: the quote is
     pending again, and an approved edit of the old text is never used.
@@ -317,6 +333,10 @@ def candidates(
             if a["start"] < r.end and a["end"] > r.start and a["participant_id"] == r.participant_id
         ]
         held = passages.get((r.segment_id, r.code))
+        by_evidence = who == AUTO_CODER and held is None
+        if by_evidence:
+            # An approved passage goes under this code only if it holds the code's words.
+            near = [x for x in near if _carries(x["start"], x["end"], r.start, len(text), hits)]
         if held is not None:
             for start, end in held:
                 quoted = quote_span(Span(start, end), doc_text(r.document))
@@ -337,6 +357,8 @@ def candidates(
             if not any(x["start"] < b and x["end"] > a for x in near):
                 spans.append((a, b, None))
         spans.extend((x["start"], x["end"], x) for x in near if x["decision"] != "declined")
+        if by_evidence:
+            spans = [s for s in spans if _carries(s[0], s[1], r.start, len(text), hits)]
         for a, b, approval in spans:
             source = doc_text(r.document)[a:b]
             if approval is not None and approval["decision"] == "approved with edits":

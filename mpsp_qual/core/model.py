@@ -44,7 +44,7 @@ class Participant:
         return self.consent_quotes and not self.withdrawn
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Turn:
     """One speaker's uninterrupted contribution, with offsets into the document text."""
 

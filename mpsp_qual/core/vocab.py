@@ -16,3 +16,6 @@ QUOTE_STATUSES = ("approved", "pending", "all")
 ATTRIBUTIONS = ("label", "named")
 #: A participant's decision on a quote.
 DECISIONS = ("approved", "declined", "approved with edits")
+#: What every sheet and printed page of a file holding text not cleared for quoting says
+#: (and the command line on stderr, for a CSV or JSON file, which has no pages).
+INTERNAL_MARK = "internal - contains text not cleared for quoting"

@@ -26,14 +26,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from mpsp_qual.analysis import aggregate  # noqa: E402
+
+# SMALL_GROUP: groups smaller than this are flagged wherever a percentage of them is shown.
+from mpsp_qual.analysis.survey import SMALL_GROUP  # noqa: E402
 from mpsp_qual.core.files import atomic_path  # noqa: E402
 from mpsp_qual.core.model import PathLike  # noqa: E402
 from mpsp_qual.core.numbers import percent  # noqa: E402
 
 __all__ = ["SMALL_GROUP", "Figure", "figures", "write_charts"]
 
-#: Groups smaller than this are flagged wherever a percentage of them is shown.
-SMALL_GROUP = 5
 WIDTH_IN = 16 / 2.54  # 16 cm: an A4 page less its margins
 MAX_HEIGHT_IN = 22 / 2.54
 BAR = "#1F5F8B"

@@ -26,6 +26,7 @@ from mpsp_qual.core.errors import SheetError
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import CONSENSUS_CODER, PathLike
 from mpsp_qual.formats.cells import set_text_cell
+from mpsp_qual.formats.internal import mark_workbook
 from mpsp_qual.formats.sheet_io import (
     CODEBOOK_SHEET,
     HASH_COLUMN,
@@ -66,7 +67,10 @@ def write_disagreements(project, coders: Sequence[str] | str, path: PathLike) ->
     Each row shows a disputed segment with every coder's codes and a ``consensus``
     column pre-filled with the codes they agreed on; the meeting edits it (code ids
     separated by commas; blank means no code applies) and :func:`reconcile` records
-    it. A Codebook sheet is included; the coders are named in a hidden sheet.
+    it. A Codebook sheet is included; the coders are named in a hidden sheet. It holds
+    every coded participant's words, those who declined quotes included, so it is marked
+    internal (:func:`mpsp_qual.formats.internal.mark_workbook`): a first sheet and every
+    printed page say so.
 
     Raises:
         ReliabilityError: as :func:`agreement_report`.
@@ -129,6 +133,7 @@ def write_disagreements(project, coders: Sequence[str] | str, path: PathLike) ->
             "segments": str(len(frame)),
         },
     )
+    mark_workbook(wb)
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return len(frame)

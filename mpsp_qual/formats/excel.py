@@ -7,6 +7,8 @@ breakdowns, the matrices, survey agreement, and the reliability and quote tables
 when given) into ``summary.xlsx`` with native charts and colour scales. Every text
 cell goes through :func:`~mpsp_qual.formats.tables.set_text_cell`, so transcript text
 that starts with ``=`` stays text, and every workbook is written whole or not at all.
+Tables holding text not cleared for quoting are written with ``internal``: a red banner
+row and every printed page then say so (:mod:`mpsp_qual.formats.internal`).
 """
 
 from __future__ import annotations
@@ -32,11 +34,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from mpsp_qual.analysis import aggregate
+from mpsp_qual.analysis.survey import SMALL_GROUP
 from mpsp_qual.core import numbers
 from mpsp_qual.core.errors import AnalysisError, ReliabilityError
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import AUTO_CODER, CONSENSUS_CODER, PathLike
 from mpsp_qual.formats.cells import set_text_cell
+from mpsp_qual.formats.internal import BANNER_FILL, BANNER_FONT, INTERNAL_MARK, mark_sheet
 from mpsp_qual.store.db import now
 
 __all__ = [
@@ -48,8 +52,6 @@ __all__ = [
     "write_summary",
 ]
 
-#: Groups smaller than this are flagged beside their percentages.
-SMALL_GROUP = 5
 #: Excel refuses cells longer than this.
 MAX_CELL_CHARS = 32767
 _MAX_WIDTH = 60
@@ -124,26 +126,36 @@ PLAIN_HEADERS = {
 }  # fmt: skip
 
 
-def write_sheet(ws: Worksheet, frame: pd.DataFrame, *, plain: bool = False) -> None:
+def write_sheet(
+    ws: Worksheet, frame: pd.DataFrame, *, plain: bool = False, banner: str | None = None
+) -> None:
     """Write a DataFrame into an empty worksheet, formatted, every text cell as text.
 
     With ``plain``, column names in :data:`PLAIN_HEADERS` head their columns in words
     (``pct_participants`` as "% of participants"); formats follow the names either way.
+    With ``banner``, a red row above the header says it (and prints on every page).
     """
     names = [str(c) for c in frame.columns]
+    if banner:
+        cell = ws.cell(row=1, column=1)
+        set_text_cell(cell, banner)
+        cell.font = BANNER_FONT
+        for j in range(1, max(len(names), 1) + 1):
+            ws.cell(row=1, column=j).fill = BANNER_FILL
     if not names:
         return
+    top = 2 if banner else 1
     headers = [PLAIN_HEADERS.get(h, h) if plain else h for h in names]
     widths = [len(h) for h in headers]
     wrap = [False] * len(headers)
     percent = [is_percent_column(h) for h in names]
     for j, header in enumerate(headers, 1):
-        cell = ws.cell(row=1, column=j)
+        cell = ws.cell(row=top, column=j)
         set_text_cell(cell, _cell_value(header))
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.alignment = _WRAP
-    for i, row in enumerate(frame.itertuples(index=False, name=None), 2):
+    for i, row in enumerate(frame.itertuples(index=False, name=None), top + 1):
         for j, raw in enumerate(row):
             value = _cell_value(raw)
             cell = ws.cell(row=i, column=j + 1)
@@ -161,15 +173,17 @@ def write_sheet(ws: Worksheet, frame: pd.DataFrame, *, plain: bool = False) -> N
             else:
                 length = len(str(value)) if value is not None else 0
             widths[j] = max(widths[j], length)
-    last_row = len(frame) + 1
+    last_row = len(frame) + top
     for j in range(len(headers)):
         if wrap[j] or not percent[j]:
-            for (cell,) in ws.iter_rows(min_row=2, max_row=last_row, min_col=j + 1, max_col=j + 1):
+            for (cell,) in ws.iter_rows(
+                min_row=top + 1, max_row=last_row, min_col=j + 1, max_col=j + 1
+            ):
                 cell.alignment = _WRAP if wrap[j] else _TOP
         letter = get_column_letter(j + 1)
         ws.column_dimensions[letter].width = min(max(widths[j] + 2, _MIN_WIDTH), _MAX_WIDTH)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{last_row}"
+    ws.freeze_panes = f"A{top + 1}"
+    ws.auto_filter.ref = f"A{top}:{get_column_letter(len(headers))}{last_row}"
 
 
 def _xlsx_target(path: PathLike) -> Path:
@@ -188,7 +202,9 @@ def _save(workbook: Workbook, path: PathLike) -> Path:
     return target
 
 
-def write_frames(frames: Mapping[str, pd.DataFrame], path: PathLike) -> Path:
+def write_frames(
+    frames: Mapping[str, pd.DataFrame], path: PathLike, *, internal: bool = False
+) -> Path:
     """Write tables as the sheets of one formatted ``.xlsx`` workbook, whole or not at all.
 
     Each sheet gets a bold frozen header row, an autofilter, column widths fitted to
@@ -203,6 +219,10 @@ def write_frames(frames: Mapping[str, pd.DataFrame], path: PathLike) -> Path:
     Args:
         frames: Sheet name to table, in sheet order.
         path: The ``.xlsx`` file to write.
+        internal: The tables hold text not cleared for quoting: each sheet then has a red
+            banner row saying :data:`INTERNAL_MARK` above its header (printed on every
+            page with the header) and the mark at the top and bottom of every page
+            (:func:`mpsp_qual.formats.internal.mark_sheet`).
 
     Returns:
         The path written.
@@ -214,9 +234,16 @@ def write_frames(frames: Mapping[str, pd.DataFrame], path: PathLike) -> Path:
     workbook.remove(workbook.active)
     taken: set[str] = set()
     for name, frame in frames.items():
-        write_sheet(workbook.create_sheet(_sheet_title(name, taken)), frame)
+        ws = workbook.create_sheet(_sheet_title(name, taken))
+        write_sheet(ws, frame, banner=INTERNAL_MARK.upper() if internal else None)
     if not workbook.worksheets:
         workbook.create_sheet("Table")
+    if internal:
+        for ws in workbook.worksheets:
+            mark_sheet(ws)
+            ws.print_title_rows = "1:2"
+        workbook.properties.title = INTERNAL_MARK
+        workbook.properties.keywords = INTERNAL_MARK
     return _save(workbook, path)
 
 
@@ -529,10 +556,6 @@ CELL_COUNTS = {
     "one code is part of the other",
 }
 
-#: What every sheet and printed page of a workbook holding unreleased text says.
-INTERNAL_MARK = "internal - contains text not cleared for quoting"
-_INTERNAL_FILL = PatternFill("solid", start_color="C00000", end_color="C00000")
-
 
 def page_setup(ws: Worksheet, *, internal: bool = False, note: str = "") -> None:
     """Print a sheet landscape, fitted to the page width, its header row on every page,
@@ -553,10 +576,7 @@ def page_setup(ws: Worksheet, *, internal: bool = False, note: str = "") -> None
         ws.print_title_rows = "1:1"
     ws.oddFooter.center.text = "&A - page &P of &N"
     if internal:
-        for header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
-            header.center.text = INTERNAL_MARK.upper()
-            header.center.color = "C00000"
-        ws.sheet_properties.tabColor = "C00000"
+        mark_sheet(ws)
 
 
 def _anonymous_transcripts(about: pd.DataFrame) -> pd.DataFrame:

@@ -15,9 +15,10 @@ fingerprint of each quote's exact source text (:func:`mpsp_qual.consent.quotes.s
 Quote column shows the text redacted, so it cannot itself show whether the transcript
 changed after the workbook was written. :func:`read_decisions` reads it back.
 
-Document file names (the Document column of the .xlsx and .csv bank) are written as
-they are: they may name an organisation (``int05_orrinvale_care.txt``), so name the
-transcripts without one if the bank is to leave the team.
+A bank file can leave the team, so it names no transcript: transcript file names may name
+an organisation (``int05_orrinvale_care.txt``), and a quote's own id starts with one. The
+.xlsx, .csv and .json tables carry instead the public quote id that request workbooks carry
+(:mod:`mpsp_qual.consent.public_ids`), and neither the document nor the offsets in it.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from mpsp_qual.core.model import Codebook, PathLike
 from mpsp_qual.core.safe_text import markdown_text, printable
 from mpsp_qual.formats.cells import csv_frame, set_text_cell
 
-FORMATS = (".md", ".docx", ".xlsx", ".csv")
+FORMATS = (".md", ".docx", ".xlsx", ".csv", ".json")
+#: The table bank's columns: (key, header). No document name, no offsets in it.
 TABLE_COLUMNS = [
     ("theme", "Theme"),
     ("path", "Code path"),
@@ -43,14 +45,16 @@ TABLE_COLUMNS = [
     ("quote", "Quote"),
     ("attribution", "Attribution"),
     ("participant_id", "Participant"),
-    ("document", "Document"),
     ("start_time", "Start time"),
-    ("start", "Start"),
-    ("end", "End"),
     ("words", "Words"),
     ("status", "Status"),
     ("quote_id", "Quote id"),
 ]
+#: The JSON bank's keys (a program's view of the same rows).
+JSON_COLUMNS = [
+    "quote_id", "code", "code_name", "participant_id", "attribution", "start_time", "words",
+    "strength", "status", "decision", "text",
+]  # fmt: skip
 #: Request workbook columns: (key, header).
 REQUEST_HEADERS = [
     ("quote_id", "Quote id"),
@@ -117,6 +121,16 @@ def _ordered(frame: pd.DataFrame, codebook: Codebook) -> list[tuple[int, str, li
     ]
 
 
+def _public(project, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows with public quote ids, which name no transcript."""
+    from mpsp_qual.consent.public_ids import public_quote_ids
+
+    if frame.empty:
+        return frame
+    public = public_quote_ids(project, list(frame["quote_id"]))
+    return frame.assign(quote_id=[public[q] for q in frame["quote_id"]])
+
+
 def _table(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     rows = []
     for row in frame.to_dict("records"):
@@ -142,7 +156,9 @@ def write_quote_bank(
     title: str = "Quote bank",
     **options,
 ) -> int:
-    """Write the quote bank to ``path`` (.md, .docx, .xlsx or .csv); returns the quotes written.
+    """Write the quote bank to ``path`` (.md, .docx, .xlsx, .csv or .json); returns the
+    quotes written. The tables' quote ids are the public ones, and no file names a
+    transcript or holds offsets into one.
 
     Args:
         project: the project (its codebook gives the headings).
@@ -161,12 +177,14 @@ def write_quote_bank(
     suffix = target.suffix.lower()
     if suffix not in FORMATS:
         raise QuoteError(
-            f"{target.name}: quotes are written as .md, .docx, .xlsx or .csv; "
+            f"{target.name}: quotes are written as .md, .docx, .xlsx, .csv or .json; "
             "change the file extension."
         )
     if frame is None:
         frame = quote_bank(project, **options)
     frame = gate(project, frame)
+    count = int(frame["quote_id"].nunique()) if not frame.empty else 0
+    frame = _public(project, frame)
     codebook = project.codebook
     if suffix == ".md":
         _write_markdown(frame, codebook, target, title)
@@ -174,11 +192,16 @@ def write_quote_bank(
         _write_docx(frame, codebook, target, title)
     elif suffix == ".xlsx":
         _write_xlsx(_table(frame, codebook), target)
+    elif suffix == ".json":
+        from mpsp_qual.formats.tables import to_json
+
+        with atomic_path(target) as tmp:
+            tmp.write_text(to_json(frame.reindex(columns=JSON_COLUMNS)) + "\n", encoding="utf-8")
     else:
         table = _table(frame, codebook).rename(columns=dict(TABLE_COLUMNS))
         with atomic_path(target) as tmp:
             tmp.write_text(csv_frame(table).to_csv(index=False), encoding="utf-8")
-    return int(frame["quote_id"].nunique()) if not frame.empty else 0
+    return count
 
 
 def _write_markdown(frame: pd.DataFrame, codebook: Codebook, target: Path, title: str) -> None:
@@ -247,7 +270,7 @@ def _write_xlsx(table: pd.DataFrame, target: Path) -> None:
         for j, value in enumerate(row, start=1):
             set_text_cell(ws.cell(row=i, column=j), None if pd.isna(value) else value)
         ws.cell(row=i, column=4).alignment = Alignment(wrap_text=True, vertical="top")
-    widths = {"A": 22, "B": 40, "C": 22, "D": 80, "E": 30}
+    widths = {"A": 22, "B": 40, "C": 22, "D": 80, "E": 30, "J": 34}
     for col, width in widths.items():
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"

@@ -14,6 +14,12 @@ changed in the project, a column is not a codable code, a cell holds anything bu
 mark or blank, a row says "no code applies" and codes something, or a row is repeated.
 Only rows marked done (or "no code applies") count as coded: an untouched sheet
 records nothing, and a coder who stops half-way imports only what they finished.
+
+A coding sheet holds every participant's words, those who declined quotes included: it is
+a working file of the team, so its Read me opens with
+:data:`~mpsp_qual.formats.internal.INTERNAL_MARK` and every printed page of every sheet
+carries it (:func:`~mpsp_qual.formats.internal.mark_workbook`); the command line writes
+one only with ``--internal``.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from mpsp_qual.core.errors import InputError, ProjectError, SheetError
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.model import AUTO_CODER, PathLike
 from mpsp_qual.formats.cells import set_text_cell
-from mpsp_qual.formats.excel import INTERNAL_MARK
+from mpsp_qual.formats.internal import BANNER_FILL, BANNER_FONT, INTERNAL_MARK, mark_workbook
 from mpsp_qual.formats.sheet_io import (
     CODEBOOK_SHEET,
     DONE_COLUMN,
@@ -255,9 +261,6 @@ def export_sheet(
     ws.row_dimensions[1].height = max(LINE_HEIGHT, min(MAX_ROW_HEIGHT, 6 * longest + 6))
     ws.freeze_panes = ws.cell(row=2, column=first_code)
     ws.auto_filter.ref = f"A1:{get_column_letter(memo_col)}{last_row}"
-    # Every participant's words, declined or not: a working file that stays in the team.
-    for header in (ws.oddHeader, ws.evenHeader):
-        header.center.text = INTERNAL_MARK.upper()
     ws.page_setup.orientation = "landscape"
     ws.print_title_rows = "1:1"
 
@@ -278,6 +281,9 @@ def export_sheet(
             "suggestions": "auto" if with_suggestions else "none",
         },
     )
+    # Every participant's words, declined or not: a working file that stays in the team,
+    # saying so on every printed page; the Read me sheet says it on screen.
+    mark_workbook(wb, notice=False)
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return len(segments)
@@ -350,6 +356,10 @@ def write_readme_sheet(ws, *, coder: str, rows: int, codes: int) -> None:
     """The rules of the sheet, where a coder opening it sees them first."""
     ws.title = README_SHEET
     lines = [
+        (INTERNAL_MARK.upper(), True),
+        ("This sheet holds every participant's words, those who declined quotes included: "
+         "keep it within the research team, and do not quote from it.", False),
+        ("", False),
         (f"Coding sheet for {coder}: {rows} segments, {codes} codes.", True),
         ("", False),
         ("How to code", True),
@@ -377,6 +387,8 @@ def write_readme_sheet(ws, *, coder: str, rows: int, codes: int) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if bold:
             cell.font = HEADER_FONT
+    ws["A1"].font = BANNER_FONT
+    ws["A1"].fill = BANNER_FILL
     ws.column_dimensions["A"].width = 100
 
 

@@ -81,8 +81,15 @@ def render(frame: pd.DataFrame, fmt: str, *, width: int | None = 80) -> str:
     return to_terminal(frame, width=width) + "\n"
 
 
-def write_table(frame: pd.DataFrame, path: PathLike, fmt: str | None = None) -> Path:
+def write_table(
+    frame: pd.DataFrame, path: PathLike, fmt: str | None = None, *, internal: bool = False
+) -> Path:
     """Write a table to a ``.csv``, ``.json`` or ``.xlsx`` file, by its extension.
+
+    With ``internal`` (a table holding participants' words or names not cleared for
+    quoting), an ``.xlsx`` says :data:`~mpsp_qual.formats.internal.INTERNAL_MARK` in a
+    banner row and on every printed page; a ``.csv`` or ``.json`` file has no pages to
+    say it on, so the caller says it (the command line does, on stderr).
 
     Raises:
         OutputError: the extension is none of those, or contradicts ``fmt``.
@@ -101,7 +108,7 @@ def write_table(frame: pd.DataFrame, path: PathLike, fmt: str | None = None) -> 
     if kind == "xlsx":
         from mpsp_qual.formats.excel import write_frames
 
-        write_frames({"Table": frame}, path)
+        write_frames({"Table": frame}, path, internal=internal)
         return path
     with atomic_path(path) as tmp:
         tmp.write_text(render(frame, kind), encoding="utf-8")

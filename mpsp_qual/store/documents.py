@@ -181,9 +181,28 @@ class Documents:
     def delete(self, name: str) -> None:
         self._conn.execute("DELETE FROM documents WHERE name = ?", (name,))
 
-    def write(self, document, path, digest: str, segments, unit: str, imported_at: str) -> int:
-        """Insert a document with its turns and segments; returns its id."""
+    def write(
+        self,
+        document,
+        path,
+        digest: str,
+        segments,
+        unit: str,
+        imported_at: str,
+        *,
+        defer_text: bool = False,
+    ) -> int:
+        """Insert a document with its turns and segments; returns its id.
+
+        With ``defer_text`` the document's text goes into a temporary table a megabyte
+        at a time, as UTF-8 bytes, and :meth:`settle_texts` must be called in the same
+        transaction, once the caller has let go of the document, to move it into place.
+        SQLite copies a bound string twice over while inserting it, which for a 200 MB
+        transcript would come on top of the document the caller still holds; settled
+        later, the copies are made when nothing else is held.
+        """
         conn = self._conn
+        deferred = defer_text and hasattr(conn, "blobopen")  # Connection.blobopen: 3.11+
         cur = conn.execute(
             "INSERT INTO documents (name, path, format, sha256, text, metadata, unit, imported_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -192,20 +211,34 @@ class Documents:
                 str(path),
                 document.format,
                 digest,
-                document.text,
+                "" if deferred else document.text,
                 json.dumps(dict(document.metadata), ensure_ascii=False),
                 unit,
                 imported_at,
             ),
         )
         doc_id = cur.lastrowid
+        if deferred:
+            # A zeroblob in a record's last column is never materialised: the bytes are
+            # then written into the file's pages in place.
+            conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS pending_text "
+                "(document_id INTEGER PRIMARY KEY, bytes BLOB NOT NULL)"
+            )
+            conn.execute(
+                "INSERT INTO temp.pending_text (document_id, bytes) VALUES (?, zeroblob(?))",
+                (doc_id, _utf8_length(document.text)),
+            )
+            with conn.blobopen("pending_text", "bytes", doc_id, name="temp") as blob:
+                for piece in _utf8_pieces(document.text):
+                    blob.write(piece)
         conn.executemany(
             "INSERT INTO turns (document_id, idx, speaker, start, end, start_time, text) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
+            (
                 (doc_id, t.index, t.speaker, t.start, t.end, t.start_time, t.text)
                 for t in document.turns
-            ],
+            ),
         )
 
         def rows():
@@ -233,6 +266,20 @@ class Documents:
             rows(),
         )
         return doc_id
+
+    def settle_texts(self) -> None:
+        """Move the texts :meth:`write` set aside (``defer_text``) into their documents."""
+        conn = self._conn
+        if not conn.execute(
+            "SELECT 1 FROM sqlite_temp_master WHERE type = 'table' AND name = 'pending_text'"
+        ).fetchone():
+            return
+        conn.execute(
+            "UPDATE documents SET text = (SELECT CAST(p.bytes AS TEXT) FROM temp.pending_text p "
+            "WHERE p.document_id = documents.id) "
+            "WHERE id IN (SELECT document_id FROM temp.pending_text)"
+        )
+        conn.execute("DROP TABLE temp.pending_text")
 
     def turns_frame(
         self, *, document: str | None = None, include_withdrawn: bool = True
@@ -290,3 +337,18 @@ class Documents:
         return self._conn.execute(
             "SELECT COUNT(*) FROM segment_view WHERE participant_id IS NOT NULL AND withdrawn = 0"
         ).fetchone()[0]
+
+
+_PIECE = 1 << 20
+
+
+def _utf8_pieces(text: str):
+    """``text`` encoded as UTF-8, a megabyte of characters at a time."""
+    for at in range(0, len(text), _PIECE):
+        yield text[at : at + _PIECE].encode("utf-8")
+
+
+def _utf8_length(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return sum(len(piece) for piece in _utf8_pieces(text))

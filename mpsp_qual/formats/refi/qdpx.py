@@ -22,7 +22,9 @@ The XML holds, in the schema's order:
 
 A withdrawn participant leaves no trace: no case, no selections or codings, and their
 turns (with the speaker label before them) are replaced in the exported text by
-:data:`WITHDRAWN_MARK`, the other selections' offsets shifted to match.
+:data:`WITHDRAWN_MARK`, the other selections' offsets shifted to match. Everyone else's
+words travel, so the project's ``Description`` says
+:data:`~mpsp_qual.core.vocab.INTERNAL_MARK` (the command line asks for ``--internal``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from mpsp_qual.core.columns import PARTICIPANT_COLUMNS
 from mpsp_qual.core.files import atomic_path
 from mpsp_qual.core.labels import label_key
 from mpsp_qual.core.model import PathLike
+from mpsp_qual.core.vocab import INTERNAL_MARK
 from mpsp_qual.formats.refi import guids as G
 from mpsp_qual.formats.refi.qdc import add_codes, code_guids, to_bytes
 from mpsp_qual.formats.refi.safexml import clean_text
@@ -48,6 +51,10 @@ from mpsp_qual.store.codings_spans import exact_segment_codings, passage_codings
 
 __all__ = ["WITHDRAWN_MARK", "ExportReport", "export_qdpx", "project_to_qdpx"]
 
+_INTERNAL_NOTE = (
+    "the transcripts hold the words of every participant still in the study, those who "
+    "declined quotes included; keep the project within the research team."
+)
 #: What replaces a withdrawn participant's turns in exported transcript text.
 WITHDRAWN_MARK = "[words of a withdrawn participant removed]"
 _CONSENT = ("consent_quotes", "consent_named")
@@ -287,6 +294,8 @@ def project_to_qdpx(project) -> tuple[bytes, dict[str, str], ExportReport]:
     if note_elements:
         _el(root, "Notes").extend(note_elements)
         report.notes = len(note_elements)
+    # Every transcript travels, those of participants who declined quotes included.
+    _el(root, "Description").text = f"{INTERNAL_MARK}: {_INTERNAL_NOTE}"
     return to_bytes(root), texts, report
 
 

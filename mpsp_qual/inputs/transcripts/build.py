@@ -11,6 +11,7 @@ label in the register's spelling so that the turn is theirs.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from mpsp_qual.core.model import Document, Turn
@@ -19,7 +20,7 @@ from mpsp_qual.inputs.register import match_speaker, near_speaker
 _TIME_RE = re.compile(r"^\s*(-?\d{1,3})(?::(-?\d{1,2}))?(?::(-?\d{1,2}))?(?:[.,](-?\d{1,3}))?\s*$")
 
 
-@dataclass
+@dataclass(slots=True)
 class Utterance:
     """One stretch of speech as the file lays it out, before merging."""
 
@@ -103,29 +104,22 @@ def build_document(
     if relabelled:
         metadata["speaker labels"] = "; ".join(relabelled)
 
-    merged: list[list] = []  # [speaker, start_time, text]
-    for u in found.utterances:
-        who = spelling[u.speaker]
-        text = u.text.strip()
-        if merged and merged[-1][0] == who:
-            if text:
-                merged[-1][2] = (merged[-1][2] + u.joiner + text) if merged[-1][2] else text
-            if merged[-1][1] is None:
-                merged[-1][1] = u.start_time
-        else:
-            merged.append([who, u.start_time, text])
+    # The text is joined from references to the turn texts, never from per-turn copies
+    # of "Speaker: text\n", so that building it costs one copy of the text.
     parts: list[str] = []
     turns: list[Turn] = []
+    prefixes: dict[str, str] = {}
     pos = 0
-    for who, start_time, text in merged:
+    for who, start_time, text in _merged(found.utterances, spelling):
         if not text:
             continue
-        prefix = f"{who}: "
+        prefix = prefixes.get(who)
+        if prefix is None:
+            prefix = prefixes[who] = f"{who}: "
         start = pos + len(prefix)
         turns.append(Turn(len(turns), who, text, start, start + len(text), start_time))
-        chunk = prefix + text + "\n"
-        parts.append(chunk)
-        pos += len(chunk)
+        parts += (prefix, text, "\n")
+        pos = start + len(text) + 1
     return Document(
         name=name,
         text="".join(parts),
@@ -135,6 +129,29 @@ def build_document(
         warnings=tuple(warnings),
         layout=layout,
     )
+
+
+def _merged(
+    utterances: list[Utterance], spelling: dict[str, str]
+) -> Iterator[tuple[str, str | None, str]]:
+    """(speaker, start time, text) of each run of one speaker's utterances, in order."""
+    who: str | None = None
+    start_time: str | None = None
+    text = ""
+    for u in utterances:
+        speaker = spelling[u.speaker]
+        more = u.text.strip()
+        if speaker == who:
+            if more:
+                text = (text + u.joiner + more) if text else more
+            if start_time is None:
+                start_time = u.start_time
+            continue
+        if who is not None:
+            yield who, start_time, text
+        who, start_time, text = speaker, u.start_time, more
+    if who is not None:
+        yield who, start_time, text
 
 
 def summary(document: Document) -> str:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ from mpsp_qual.inputs.transcripts.labels import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One line of text, or one line of a paragraph; ``style`` is ``bold`` or ``heading``."""
 
@@ -57,7 +58,7 @@ class Line:
     style: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     label: str
     ts: str | None
@@ -106,7 +107,7 @@ def _regex(
         label = clean_label(groups.get("label") or "")
         if not label or (named and not name_like(label)):
             return None
-        return Hit(label, groups.get("ts"), groups.get("body"), strong)
+        return Hit(sys.intern(label), groups.get("ts"), groups.get("body"), strong)
 
     return match
 
@@ -147,7 +148,9 @@ def _inline(line: Line) -> Hit | None:
     if m.group("tbody") is not None and len(label.split()) > 3:
         return None
     body = m.group("body") or m.group("tbody")
-    return Hit(label, m.group("ts"), body.rstrip() if body else None)
+    # Interned: a speaker's label recurs on thousands of lines of a large file, and the
+    # hits and utterances then share one string.
+    return Hit(sys.intern(label), m.group("ts"), body.rstrip() if body else None)
 
 
 _BOLD_MD = re.compile(r"^[ \t]*(?:\*\*|__)(?P<label>[^*_\n]{1,60}?):?(?:\*\*|__):?[ \t]*$")
@@ -166,7 +169,7 @@ def _bold(line: Line) -> Hit | None:
         label = clean_label(m.group("label"))
     if not label or not name_like(label):
         return None
-    return Hit(label, None, None)
+    return Hit(sys.intern(label), None, None)
 
 
 LAYOUTS: tuple[Layout, ...] = (
@@ -292,8 +295,24 @@ def _cover_fields(lines: Sequence[Line]) -> set[int]:
     return out
 
 
-def _hits(layout: Layout, lines: Sequence[Line], skip: set[int]) -> list[Hit | None]:
-    return [None if i in skip else layout.match(line) for i, line in enumerate(lines)]
+def _hits(lines: Sequence[Line], cover: set[int]) -> tuple[list[list[Hit | None]], set[int]]:
+    """Every layout's hits (in :data:`LAYOUTS` order) and the furniture lines, in one
+    pass: the lines of a large file are made as they are read, once rather than per
+    layout."""
+    skip: set[int] = set()
+    matchers = [layout.match for layout in LAYOUTS]
+    hits: list[list[Hit | None]] = [[] for _ in LAYOUTS]
+    appends = [found.append for found in hits]
+    for i, line in enumerate(lines):
+        if furniture(line.text):
+            skip.add(i)
+        if i in skip or i in cover:
+            for append in appends:
+                append(None)
+            continue
+        for match, append in zip(matchers, appends):
+            append(match(line))
+    return hits, skip
 
 
 def score_hits(
@@ -325,12 +344,11 @@ class Detected:
 
 def detect(lines: Sequence[Line], known: frozenset[str]) -> Detected:
     """Try every layout on every line; the one whose labels account for most lines wins."""
-    skip = {i for i, line in enumerate(lines) if furniture(line.text)}
     cover = _cover_fields(lines)
+    every, skip = _hits(lines, cover)
     best = Detected(None, set(), [], cover, skip)
     best_score = 0
-    for layout in LAYOUTS:
-        hits = _hits(layout, lines, skip | cover)
+    for layout, hits in zip(LAYOUTS, every):
         score, accepted = score_hits(hits, layout, known)
         if score > best_score:
             best_score = score

@@ -46,7 +46,7 @@ from mpsp_qual.inputs.transcripts.layouts import (
     score_hits,
 )
 
-__all__ = ["Line", "detect", "parse_lines"]
+__all__ = ["Line", "detect", "parse_lines", "walk_lines"]
 
 
 def parse_lines(
@@ -63,6 +63,29 @@ def parse_lines(
         TranscriptError: no speaker labels (the message says what was found), a one-off
             label the register does not know, or labels with no speech after them.
     """
+    found, layout, known = walk_lines(
+        name, lines, fmt=fmt, speaker=speaker, known_speakers=known_speakers
+    )
+    return build_document(name, found, fmt=fmt, layout=layout, known_speakers=known)
+
+
+def walk_lines(
+    name: str,
+    lines: Sequence[Line],
+    *,
+    fmt: str,
+    speaker: str | None = None,
+    known_speakers: frozenset[str] = frozenset(),
+) -> tuple[Found, str, frozenset[str]]:
+    """What :func:`parse_lines` finds before it builds the document: the utterances and
+    metadata, the layout's title and the register's speakers to match labels against.
+
+    A reader of a large file calls this and :func:`build_document` itself, so that it
+    can let go of the lines before the document text is built.
+
+    Raises:
+        TranscriptError: as :func:`parse_lines`.
+    """
     found_layout = detect(lines, known_speakers)
     layout, accepted, cover, hits = (
         found_layout.layout,
@@ -75,7 +98,7 @@ def parse_lines(
             raise TranscriptError(
                 _no_speakers(name, lines, cover), hint=f"import {shlex.quote(name)} --speaker NAME"
             )
-        return _one_speaker(name, lines, fmt=fmt, speaker=speaker)
+        return _one_speaker(lines, speaker=speaker), "one speaker's text", frozenset()
 
     # Meet and Gemini: everything above the "Transcript" line is the summary and header.
     first = next((i for i, hit in enumerate(hits) if hit and hit.label in accepted), 0)
@@ -166,13 +189,7 @@ def parse_lines(
         brk = False
     if not any(u.text.strip() for u in found.utterances):
         raise TranscriptError(f"{name} has speaker labels but no text after them.")
-    return build_document(
-        name,
-        found,
-        fmt=fmt,
-        layout=layout_title(layout, lines, hits, fmt),
-        known_speakers=known_speakers,
-    )
+    return found, layout_title(layout, lines, hits, fmt), known_speakers
 
 
 def _looks_like_a_speaker(label: str, accepted: set[str]) -> bool:
@@ -206,7 +223,7 @@ def _add_text(current: Utterance, body: str, *, brk: bool) -> None:
         current.text += ("\n\n" if brk else "\n") + body
 
 
-def _one_speaker(name: str, lines: Sequence[Line], *, fmt: str, speaker: str) -> Document:
+def _one_speaker(lines: Sequence[Line], *, speaker: str) -> Found:
     found = Found()
     current = Utterance(speaker, None, "", 1)
     found.utterances.append(current)
@@ -225,7 +242,7 @@ def _one_speaker(name: str, lines: Sequence[Line], *, fmt: str, speaker: str) ->
             current.start_time = ts
         _add_text(current, body, brk=brk)
         brk = False
-    return build_document(name, found, fmt=fmt, layout="one speaker's text")
+    return found
 
 
 _OPENING_RE = re.compile(

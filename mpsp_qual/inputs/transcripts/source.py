@@ -6,10 +6,16 @@ this module only adds the file's name and the fix to its problems.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from mpsp_qual.core.errors import TranscriptError
 from mpsp_qual.inputs.decoding import DecodeProblem, decode_bytes
+
+# What bytes.strip() and str.strip() would leave nothing of, matched rather than
+# stripped: stripping a 200 MB file that ends in a newline copies it.
+_BLANK_UTF8 = re.compile(rb"[\xef\xbb\xbf]*[ \t\n\r\x0b\x0c]*")
+_BLANK_UTF16 = re.compile(rb"[\xff\xfe\x00 \r\n\t]*")
 
 
 def decode(path: Path, data: bytes) -> str:
@@ -19,7 +25,7 @@ def decode(path: Path, data: bytes) -> str:
         TranscriptError: the file is empty, is not text, or has bytes invalid in its
             encoding (the message names the byte offset and line).
     """
-    if not data.lstrip(b"\xef\xbb\xbf").strip() or not data.strip(b"\xff\xfe\x00 \r\n\t"):
+    if _BLANK_UTF8.fullmatch(data) or _BLANK_UTF16.fullmatch(data):
         raise TranscriptError(f"{path.name} is empty; give a transcript with at least one turn.")
     try:
         text = decode_bytes(data)
@@ -30,6 +36,6 @@ def decode(path: Path, data: bytes) -> str:
         raise TranscriptError(
             f"{path.name} {problem}; export the transcript as .txt, .docx, .vtt or .srt."
         ) from None
-    if not text.strip():
+    if not text or text.isspace():
         raise TranscriptError(f"{path.name} is empty; give a transcript with at least one turn.")
     return text
