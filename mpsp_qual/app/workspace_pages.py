@@ -24,6 +24,7 @@ from mpsp_qual.app.workspace import (
     document_row,
     suggestion_view,
 )
+from mpsp_qual.core.columns import PARTICIPANT_COLUMNS
 from mpsp_qual.core.errors import MpspQualError
 from mpsp_qual.core.model import AUTO_CODER
 from mpsp_qual.inputs.segment import TokenData, lemma_tokens
@@ -117,18 +118,7 @@ def home(project, viewer: Viewer) -> dict[str, Any]:
     }
 
 
-_RESERVED = {
-    "participant_id",
-    "transcript",
-    "speaker",
-    "name",
-    "organisation",
-    "role",
-    "consent_quotes",
-    "consent_named",
-    "attribution",
-    "withdrawn",
-}
+_RESERVED = frozenset(PARTICIPANT_COLUMNS)
 
 
 def _pieces(text: str, offset: int, marks: list[tuple[int, int, Any]]) -> list[dict[str, Any]]:
