@@ -129,7 +129,7 @@ ANALYSIS_DATA = ROOT / "tests" / "data" / "analysis"
 
 def build_analysis_project(directory: Path) -> Project:
     """Register, two transcripts and alice's and auto's codings from tests/data/analysis
-    (described in tests/test_aggregate.py's docstring)."""
+    (described in tests/analysis/test_aggregate.py's docstring)."""
     project = Project.init(
         directory,
         codebook=ANALYSIS_DATA / "codebook.yaml",

@@ -21,7 +21,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from test_quotes import _phrases
+from helpers import _phrases
 
 from mpsp_qual import Project
 from mpsp_qual.cli import cli

@@ -17,7 +17,7 @@ from mpsp_qual.cli.base import project_first
 from mpsp_qual.core.numbers import percent, round_half_up
 from mpsp_qual.formats.terminal import fit_table
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "transcripts_sample"
 CODEBOOK = ROOT / "codebooks" / "partnerships.yaml"
 

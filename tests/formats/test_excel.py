@@ -27,7 +27,7 @@ from mpsp_qual.formats import excel
 from mpsp_qual.formats.excel import OptionalTables, optional_tables, write_frames, write_summary
 from mpsp_qual.formats.tables import write_table
 
-DATA = Path(__file__).resolve().parent / "data" / "analysis"
+DATA = Path(__file__).resolve().parents[1] / "data" / "analysis"
 CHART_NS = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
 HYPERLINK = '=HYPERLINK("http://example.com","x")'
 FORMULA_LIKE = {

@@ -23,7 +23,7 @@ from mpsp_qual.coding.evidence import evidence_strength
 from mpsp_qual.core.errors import ProjectError, UnknownCode
 from mpsp_qual.core.model import AUTO_CODER
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "transcripts_sample"
 PARTNERSHIPS = ROOT / "codebooks" / "partnerships.yaml"
 

@@ -12,7 +12,7 @@ from mpsp_qual import Project
 from mpsp_qual.cli import cli
 from mpsp_qual.inputs.codebook import load_codebook, load_codebook_text
 
-DATA = Path(__file__).parent / "data" / "refi"
+DATA = Path(__file__).resolve().parents[1] / "data" / "refi"
 C = "urn:QDA-XML:codebook:1.0"
 SMALL_NAMES = [
     "Challenges",

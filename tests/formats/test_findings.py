@@ -19,14 +19,14 @@ import openpyxl
 import pandas as pd
 import pytest
 from docx import Document
-from test_quotes import _phrases, output_text
+from helpers import _phrases, output_text
 
 from mpsp_qual import Project
 from mpsp_qual.cli import cli
 from mpsp_qual.consent.approvals import record_decision
 from mpsp_qual.consent.quotes import candidates
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "transcripts_sample"
 
 

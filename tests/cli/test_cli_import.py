@@ -12,7 +12,7 @@ from mpsp_qual import Project
 from mpsp_qual.cli import cli
 from mpsp_qual.store.db import PROJECT_FILE
 
-DATA = Path(__file__).resolve().parent / "data" / "transcripts"
+DATA = Path(__file__).resolve().parents[1] / "data" / "transcripts"
 
 
 def dump(directory: Path) -> list[str]:

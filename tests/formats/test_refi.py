@@ -34,7 +34,7 @@ from mpsp_qual.formats.refi import (
 from mpsp_qual.inputs.codebook import load_codebook, load_codebook_text
 from mpsp_qual.inputs.segment import TokenData
 
-DATA = Path(__file__).parent / "data" / "refi"
+DATA = Path(__file__).resolve().parents[1] / "data" / "refi"
 P = "urn:QDA-XML:project:1.0"
 C = "urn:QDA-XML:codebook:1.0"
 # The schema's GUIDType, written out here rather than imported from the package.

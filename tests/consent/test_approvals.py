@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import code_small
 from openpyxl import load_workbook
-from test_quotes import code_small
 
 from mpsp_qual import Project
 from mpsp_qual.app.quoting import approve_quotes

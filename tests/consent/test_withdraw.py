@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import raw_bytes
 
 from mpsp_qual import Project
 from mpsp_qual.consent.approvals import approvals, record_decision, set_require_approval
@@ -14,16 +13,6 @@ from mpsp_qual.core.errors import UnknownParticipant
 
 BEN = "The marmalade protocol never worked for us, and the lead provider kept changing."
 PHRASE = b"marmalade protocol"
-
-
-def raw_bytes(project: Project) -> bytes:
-    """Every byte of the project file and its write-ahead log, as they are on disk now."""
-    path: Path = project.store.path
-    out = path.read_bytes()
-    wal = path.with_name(path.name + "-wal")
-    if wal.exists():
-        out += wal.read_bytes()
-    return out
 
 
 def code_all(project: Project) -> None:

@@ -26,7 +26,7 @@ from conftest import build_analysis_project
 from mpsp_qual import Project
 from mpsp_qual.cli import cli
 
-DATA = Path(__file__).resolve().parent / "data" / "analysis"
+DATA = Path(__file__).resolve().parents[1] / "data" / "analysis"
 SURVEY = DATA / "survey.csv"
 Q1, Q2, Q3 = "Q1 We gained contracts", "Q2 We shared expertise", "Q3 Would partner again"
 

@@ -20,7 +20,7 @@ from mpsp_qual.inputs.codebook import (
     save_codebook,
 )
 
-SHIPPED = Path(__file__).resolve().parents[1] / "codebooks" / "partnerships.yaml"
+SHIPPED = Path(__file__).resolve().parents[2] / "codebooks" / "partnerships.yaml"
 
 CSV_HEADER = "id,parent,name,description,include,exclude,keywords,exclude_keywords,examples,color,codable,fuzzy\n"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import SAMPLE, code_small, distinctive_phrases, output_text, raw_bytes
 from openpyxl import load_workbook
-from test_quotes import SAMPLE, code_small, distinctive_phrases, output_text
-from test_withdraw import raw_bytes
 
 from mpsp_qual import Project
 from mpsp_qual.cli import cli
@@ -223,7 +222,7 @@ def test_sample_purge_removes_distinctive_phrases(runner, tmp_path):
     transcript = folder / "int05_orrinvale_care.txt"
     with Project.init(
         tmp_path / "proj",
-        codebook=Path(__file__).resolve().parent.parent / "codebooks" / "partnerships.yaml",
+        codebook=Path(__file__).resolve().parents[2] / "codebooks" / "partnerships.yaml",
         register=SAMPLE / "participants.csv",
     ) as p:
         p.import_transcripts([transcript])

@@ -25,7 +25,7 @@ from mpsp_qual.core.errors import ReliabilityError, SheetError
 from mpsp_qual.formats.disagreements import reconcile, write_disagreements
 from mpsp_qual.formats.sheets import CODING_SHEET, export_sheet, import_sheet
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "transcripts_sample"
 CODEBOOK = ROOT / "codebooks" / "partnerships.yaml"
 

@@ -36,7 +36,7 @@ from mpsp_qual.analysis.aggregate import (
 from mpsp_qual.app.demo import summary_step
 from mpsp_qual.core.errors import AnalysisError, UnknownCode
 
-DATA = Path(__file__).resolve().parent / "data" / "analysis"
+DATA = Path(__file__).resolve().parents[1] / "data" / "analysis"
 
 
 def by_code(frame: pd.DataFrame) -> pd.DataFrame:
