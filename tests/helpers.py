@@ -99,3 +99,30 @@ def raw_bytes(project: Project) -> bytes:
     if wal.exists():
         out += wal.read_bytes()
     return out
+
+
+def build_half_approved_sample(d: Path) -> Path:
+    """The sample auto-coded in ``d``, every other candidate quote approved, and approvals
+    planted for the withdrawn (P06) and the declined (P07) participants, which must not
+    matter to any output."""
+    from mpsp_qual.consent.approvals import record_decision
+    from mpsp_qual.consent.quotes import candidates
+
+    with Project.init(
+        d, codebook=ROOT / "codebooks" / "partnerships.yaml", register=SAMPLE / "participants.csv"
+    ) as p:
+        p.import_transcripts(sorted((SAMPLE / "interviews").glob("int*")))
+        p.autocode()
+        for q in candidates(p).drop_duplicates("quote_id").iloc[::2].itertuples():
+            record_decision(p, q.quote_id, "approved")
+        # Approvals planted for the withdrawn and the declined participants must not matter.
+        for r in p.store.execute(
+            "SELECT segment_id, participant_id, start, end, text FROM segment_view "
+            "WHERE participant_id IN ('P06', 'P07')"
+        ).fetchall():
+            p.store.execute(
+                "INSERT INTO quote_approvals VALUES (?, ?, ?, ?, ?, 'approved', NULL, '2025-01-01')",
+                tuple(r),
+            )
+        p.store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return d

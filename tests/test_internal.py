@@ -21,12 +21,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from helpers import _phrases
+from helpers import _phrases, build_half_approved_sample
 
 from mpsp_qual import Project
 from mpsp_qual.cli import cli
-from mpsp_qual.consent.approvals import record_decision
-from mpsp_qual.consent.quotes import candidates
 from mpsp_qual.core.vocab import INTERNAL_MARK
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,25 +36,7 @@ MARK = INTERNAL_MARK.upper()
 def sample(tmp_path_factory) -> Path:
     if not (SAMPLE / "participants.csv").is_file():
         pytest.skip("transcripts_sample/ is absent")
-    d = tmp_path_factory.mktemp("internal") / "project"
-    with Project.init(
-        d, codebook=ROOT / "codebooks" / "partnerships.yaml", register=SAMPLE / "participants.csv"
-    ) as p:
-        p.import_transcripts(sorted((SAMPLE / "interviews").glob("int*")))
-        p.autocode()
-        for q in candidates(p).drop_duplicates("quote_id").iloc[::2].itertuples():
-            record_decision(p, q.quote_id, "approved")
-        # Approvals planted for the withdrawn and the declined participants must not matter.
-        for r in p.store.execute(
-            "SELECT segment_id, participant_id, start, end, text FROM segment_view "
-            "WHERE participant_id IN ('P06', 'P07')"
-        ).fetchall():
-            p.store.execute(
-                "INSERT INTO quote_approvals VALUES (?, ?, ?, ?, ?, 'approved', NULL, '2025-01-01')",
-                tuple(r),
-            )
-        p.store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return d
+    return build_half_approved_sample(tmp_path_factory.mktemp("internal") / "project")
 
 
 @pytest.fixture
