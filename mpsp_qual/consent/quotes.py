@@ -53,7 +53,6 @@ BANK_COLUMNS = [
     "text",
 ]
 
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
 _QUOTE_ID = re.compile(r"^(?P<segment>.+):(?P<start>\d+)-(?P<end>\d+)$")
 
 

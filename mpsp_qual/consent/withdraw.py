@@ -14,19 +14,18 @@ user's, and are not touched: the report names them.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field, replace
 
 from mpsp_qual.core.errors import ProjectError
 from mpsp_qual.core.labels import label_key
 from mpsp_qual.core.model import Document, Participant
+from mpsp_qual.core.text import WORD
 from mpsp_qual.store import purged as purged_store
 
 #: What a purged participant's characters become in the stored document text.
 FILLER = "█"
 #: Shingle length (words) for finding a participant's words in other text.
 SHINGLE = 5
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
 
 
 @dataclass
@@ -48,7 +47,7 @@ class WithdrawReport:
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
-    words = [w.casefold() for w in _WORD.findall(text)]
+    words = [w.casefold() for w in WORD.findall(text)]
     if len(words) < SHINGLE:
         return {tuple(words)} if words else set()
     return {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}

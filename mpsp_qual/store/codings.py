@@ -9,7 +9,6 @@ with or without a code, which agreement statistics need.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -73,20 +72,6 @@ class Codings:
             json.loads(e) if isinstance(e, str) else None for e in frame["evidence"]
         ]
         return frame.reindex(columns=CODING_COLUMNS)
-
-    def triples(self) -> list[tuple[str, str, str]]:
-        """``(segment_id, code, coder)`` of every coding of a participant still in the study
-        (and of every non-participant segment), in document and codebook order."""
-        return [
-            tuple(r)
-            for r in self._conn.execute(
-                """SELECT c.segment_id, c.code, c.coder FROM codings c
-                   JOIN segment_view v ON v.segment_id = c.segment_id
-                   JOIN codes k ON k.id = c.code
-                   WHERE v.withdrawn = 0
-                   ORDER BY v.document, v.turn, v.seq, k.position, c.coder"""
-            )
-        ]
 
     def add(
         self,
@@ -291,10 +276,4 @@ class Codings:
                 FROM codings c JOIN segment_view v ON v.segment_id = c.segment_id
                 WHERE c.coder = ? AND c.code IN ({marks}) AND v.participant_id IS NOT NULL""",
             (coder, *codes),
-        ).fetchall()
-
-    def evidence_of(self, coder: str) -> Iterable[tuple[str, str, str | None]]:
-        """``(segment_id, code, evidence JSON)`` of every coding of ``coder``."""
-        return self._conn.execute(
-            "SELECT segment_id, code, evidence FROM codings WHERE coder = ?", (coder,)
         ).fetchall()

@@ -151,14 +151,6 @@ class Documents:
         ).fetchone()
         return row is not None
 
-    def segment_participants(self) -> dict[str, str]:
-        """The participant of every participant segment."""
-        return dict(
-            self._conn.execute(
-                "SELECT segment_id, participant_id FROM segment_view WHERE participant_id IS NOT NULL"
-            ).fetchall()
-        )
-
     def replaced_segment(self, segment_id: str) -> bool:
         """Whether ``segment_id`` is gone because its text changed (a newer ``id~N`` exists)."""
         prefix = segment_id.split("~")[0] + "~"
@@ -319,18 +311,6 @@ class Documents:
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         sql = f"SELECT * FROM segment_view {where} ORDER BY document, turn, seq"
         return pd.read_sql_query(sql, self._conn, params=params).reindex(columns=SEGMENT_COLUMNS)
-
-    def speaker_speaks(self, transcript: str, speaker: str) -> bool:
-        """Whether ``speaker`` has a turn in ``transcript`` (names matched by label key)."""
-        return (
-            self._conn.execute(
-                "SELECT 1 FROM turns t JOIN documents d ON d.id = t.document_id "
-                "WHERE mpsp_fold(d.name) = mpsp_fold(?) AND mpsp_fold(t.speaker) = mpsp_fold(?) "
-                "LIMIT 1",
-                (transcript, speaker),
-            ).fetchone()
-            is not None
-        )
 
     def participant_segment_count(self) -> int:
         """How many segments participants (not withdrawn) speak."""
